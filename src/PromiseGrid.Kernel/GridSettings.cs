@@ -1,0 +1,52 @@
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace PromiseGrid.Kernel;
+
+/// <summary>The kernel's settings, read from the <c>promisegrid</c> HOCON block (see reference.conf).</summary>
+public sealed record GridSettings(
+    int MaxSequenceBytes,
+    TimeSpan DefaultDeadline,
+    TimeSpan MaxDeadline,
+    string KernelActorName,
+    int MaxPrefixBytes)
+{
+    private const string ReferenceResource = "PromiseGrid.Kernel.reference.conf";
+
+    /// <summary>The embedded reference.conf: the documented default of every key.</summary>
+    public static Config DefaultConfig() =>
+        ConfigurationFactory.FromResource(ReferenceResource, typeof(GridSettings).Assembly);
+
+    public static GridSettings Create(ActorSystem system) => Create(system.Settings.Config);
+
+    /// <summary>Reads <c>promisegrid.*</c> from <paramref name="config"/>, falling back to reference.conf.</summary>
+    public static GridSettings Create(Config config)
+    {
+        var grid = config.WithFallback(DefaultConfig()).GetConfig("promisegrid");
+        var settings = new GridSettings(
+            MaxSequenceBytes: grid.GetInt("max-sequence-bytes"),
+            DefaultDeadline: grid.GetTimeSpan("default-deadline"),
+            MaxDeadline: grid.GetTimeSpan("max-deadline"),
+            KernelActorName: grid.GetString("kernel-actor-name"),
+            MaxPrefixBytes: grid.GetInt("max-prefix-bytes"));
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Clamps a requested deadline to (0, <see cref="MaxDeadline"/>], defaulting when absent.</summary>
+    public TimeSpan DeadlineFor(TimeSpan? requested)
+    {
+        var deadline = requested ?? DefaultDeadline;
+        if (deadline <= TimeSpan.Zero) deadline = DefaultDeadline;
+        return deadline > MaxDeadline ? MaxDeadline : deadline;
+    }
+
+    private void Validate()
+    {
+        if (MaxSequenceBytes <= 0) throw new ConfigurationException("promisegrid.max-sequence-bytes must be positive");
+        if (DefaultDeadline <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.default-deadline must be positive");
+        if (MaxDeadline < DefaultDeadline) throw new ConfigurationException("promisegrid.max-deadline must not be below default-deadline");
+        if (string.IsNullOrWhiteSpace(KernelActorName)) throw new ConfigurationException("promisegrid.kernel-actor-name must be set");
+        if (MaxPrefixBytes <= 0) throw new ConfigurationException("promisegrid.max-prefix-bytes must be positive");
+    }
+}

@@ -1,0 +1,74 @@
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Client;
+
+namespace PromiseGrid.Kernel.Modules;
+
+/// <summary>
+/// One request as a module sees it: the whole sequence, the prefix of this module it matched,
+/// and the rest after it; the deadline, as a token that cancels when it passes; and the grid,
+/// to complete other sequences on the way (intra-kernel traffic is byte sequences too).
+/// </summary>
+public sealed class CompletionRequest : IDisposable
+{
+    private CancellationTokenSource? _deadlineSource;
+
+    internal CompletionRequest(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline, IGrid grid)
+    {
+        Id = id;
+        Sequence = sequence;
+        PrefixLength = prefixLength;
+        Deadline = deadline;
+        Grid = grid;
+    }
+
+    public long Id { get; }
+
+    /// <summary>The whole sequence as the requester sent it.</summary>
+    public Sequence Sequence { get; }
+
+    /// <summary>Length of the module prefix this request matched.</summary>
+    public int PrefixLength { get; }
+
+    /// <summary>The module prefix this request matched.</summary>
+    public Sequence Prefix => Sequence.Slice(0, PrefixLength);
+
+    /// <summary>The bytes after the matched prefix (no copy).</summary>
+    public Sequence Rest => Sequence.Slice(PrefixLength);
+
+    /// <summary>When the requester stops waiting.</summary>
+    public DateTimeOffset Deadline { get; }
+
+    /// <summary>Time left until <see cref="Deadline"/> (zero once passed).</summary>
+    public TimeSpan Remaining
+    {
+        get
+        {
+            var left = Deadline - DateTimeOffset.UtcNow;
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>
+    /// Cancelled when the deadline passes. Created on first use, so a module that answers
+    /// at once pays nothing for it.
+    /// </summary>
+    public CancellationToken Cancellation
+    {
+        get
+        {
+            if (_deadlineSource is null)
+            {
+                _deadlineSource = new CancellationTokenSource();
+                var left = Remaining;
+                if (left == TimeSpan.Zero) _deadlineSource.Cancel();
+                else _deadlineSource.CancelAfter(left);
+            }
+            return _deadlineSource.Token;
+        }
+    }
+
+    /// <summary>The grid, to complete other sequences from inside this module.</summary>
+    public IGrid Grid { get; }
+
+    public void Dispose() => _deadlineSource?.Dispose();
+}

@@ -1,0 +1,178 @@
+using Akka.Actor;
+using Akka.Event;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Client;
+using PromiseGrid.Kernel.Protocol;
+
+namespace PromiseGrid.Kernel.Modules;
+
+/// <summary>
+/// Base class of every module: an actor that promises to complete sequences under its
+/// prefixes. Derive, name the module and its prefixes in the constructor, and implement
+/// <see cref="CompleteAsync"/>:
+/// <code>
+/// public sealed class UpperModule() : ModuleActor("upper", "upper/")
+/// {
+///     protected override ValueTask&lt;Sequence&gt; CompleteAsync(CompletionRequest request) =>
+///         ValueTask.FromResult(Sequence.FromUtf8(Encoding.UTF8.GetString(request.Rest.Span).ToUpperInvariant()));
+/// }
+/// </code>
+/// </summary>
+/// <remarks>
+/// <para>The module registers its prefixes with the kernel when it starts; its routes go away
+/// when it stops. The reply goes straight to the requester, not back through the router.</para>
+/// <para>A module that throws answers <see cref="CompletionStatus.ModuleFailed"/> with the
+/// exception's message for that request and goes on serving: the actor is not restarted.</para>
+/// <para>Concurrency: <see cref="CompleteAsync"/> is called on the actor's thread, one request
+/// at a time, but an asynchronous completion runs on after the call returns, so several may
+/// be in flight at once. Code after an <c>await</c> must not touch the actor's mutable state,
+/// <c>Sender</c> or <c>Context</c>; send a message to <c>Self</c> instead.</para>
+/// </remarks>
+public abstract class ModuleActor : UntypedActor
+{
+    private readonly Sequence[] _prefixes;
+    private int _registered;
+
+    /// <param name="name">The module's name, as logs and route listings show it.</param>
+    /// <param name="prefixes">The prefixes served, in text notation (<c>echo/</c>, <c>k\x00</c>).</param>
+    protected ModuleActor(string name, params string[] prefixes)
+        : this(name, prefixes.Select(SequenceText.Parse))
+    {
+    }
+
+    protected ModuleActor(string name, IEnumerable<Sequence> prefixes)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ModuleName = name;
+        _prefixes = prefixes.ToArray();
+        if (_prefixes.Length == 0) throw new ArgumentException($"module '{name}' serves no prefix", nameof(prefixes));
+        Grid = Client.Grid.Get(Context.System);
+        Log = Context.GetLogger();
+        var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        ProviderName = $"{name}@{address}";
+    }
+
+    public string ModuleName { get; }
+
+    /// <summary><c>module@node</c>, as completions and logs name this provider.</summary>
+    public string ProviderName { get; }
+
+    public IReadOnlyList<Sequence> Prefixes => _prefixes;
+
+    /// <summary>True once the kernel has acknowledged every prefix.</summary>
+    public bool IsRegistered => _registered == _prefixes.Length;
+
+    protected IGrid Grid { get; }
+
+    protected ILoggingAdapter Log { get; }
+
+    /// <summary>Pure modules give the same completion for the same sequence, so a cache may answer for them.</summary>
+    protected virtual bool Pure => false;
+
+    /// <summary>Turns one request into its completion bytes; throw to fail just this request.</summary>
+    protected abstract ValueTask<Sequence> CompleteAsync(CompletionRequest request);
+
+    /// <summary>Messages other than the kernel protocol's; unhandled by default.</summary>
+    protected virtual void OnOtherMessage(object message) => Unhandled(message);
+
+    protected override void PreStart()
+    {
+        foreach (var prefix in _prefixes)
+            Grid.Kernel.Tell(new Register(new RouteSpec(prefix, ModuleName, Pure)), Self);
+    }
+
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case Complete complete:
+                Serve(complete);
+                break;
+            case Registered registered:
+                _registered++;
+                Log.Debug("registration acknowledged module={0} prefix={1}", ModuleName, registered.Route.Prefix);
+                break;
+            case RegistrationRefused refused:
+                // A module that cannot hold its promise should not pretend to run; stopping
+                // (not throwing) avoids a restart loop that would be refused again.
+                Log.Error("module stopped module={0} prefix={1} reason=registration-refused: {2}",
+                    ModuleName, refused.Route.Prefix.ToString(64), refused.Reason);
+                Context.Stop(Self);
+                break;
+            default:
+                OnOtherMessage(message);
+                break;
+        }
+    }
+
+    private void Serve(Complete complete)
+    {
+        var requester = Sender;
+        var prefixLength = MatchedPrefixLength(complete.Sequence);
+        if (prefixLength < 0)
+        {
+            requester.Tell(Completion.Failed(complete.Id, CompletionStatus.ModuleFailed, ProviderName,
+                $"module '{ModuleName}' serves no prefix of '{complete.Sequence.ToString(64)}'"));
+            return;
+        }
+        var request = new CompletionRequest(complete.Id, complete.Sequence, prefixLength, complete.Deadline, Grid);
+        ValueTask<Sequence> pending;
+        try
+        {
+            pending = CompleteAsync(request);
+        }
+        catch (Exception error)
+        {
+            request.Dispose();
+            requester.Tell(Failure(complete.Id, error));
+            return;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            // The common, synchronous case: no task, no continuation.
+            request.Dispose();
+            requester.Tell(Completion.Kept(complete.Id, pending.Result, ProviderName));
+            return;
+        }
+        _ = ReplyWhenDone(pending, request, requester);
+    }
+
+    private async Task ReplyWhenDone(ValueTask<Sequence> pending, CompletionRequest request, IActorRef requester)
+    {
+        Completion reply;
+        try
+        {
+            reply = Completion.Kept(request.Id, await pending.ConfigureAwait(false), ProviderName);
+        }
+        catch (OperationCanceledException) when (request.Remaining == TimeSpan.Zero)
+        {
+            reply = Completion.Failed(request.Id, CompletionStatus.BrokenPromise, ProviderName,
+                $"module '{ModuleName}' gave up at the deadline");
+        }
+        catch (Exception error)
+        {
+            reply = Failure(request.Id, error);
+        }
+        finally
+        {
+            request.Dispose();
+        }
+        requester.Tell(reply);
+    }
+
+    private Completion Failure(long id, Exception error)
+    {
+        Log.Warning("module failed module={0} id={1} error={2}: {3}", ModuleName, id, error.GetType().Name, error.Message);
+        return Completion.Failed(id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
+    }
+
+    /// <summary>The longest of this module's prefixes that starts the sequence, or -1.</summary>
+    private int MatchedPrefixLength(Sequence sequence)
+    {
+        var best = -1;
+        foreach (var prefix in _prefixes)
+            if (prefix.Length > best && sequence.StartsWith(prefix))
+                best = prefix.Length;
+        return best;
+    }
+}

@@ -1,0 +1,53 @@
+using PromiseGrid.Core;
+
+namespace PromiseGrid.Kernel.Protocol;
+
+// All kernel protocol messages live in this one file, so the next engineer (and the
+// serializer of the cluster issue) sees the whole wire vocabulary at once.
+
+/// <summary>Marks a kernel protocol message; the kernel's serializer binds to this interface.</summary>
+public interface IKernelMessage;
+
+/// <summary>
+/// Ask the grid to complete <paramref name="Sequence"/>. Sent to the router, which forwards
+/// the same instance to the chosen module; the module replies with a <see cref="Completion"/>
+/// straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
+/// stops waiting (Unix epoch milliseconds), so a module can give up in time.
+/// </summary>
+public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs) : IKernelMessage
+{
+    public DateTimeOffset Deadline => DateTimeOffset.FromUnixTimeMilliseconds(DeadlineUnixMs);
+}
+
+/// <summary>The answer to a <see cref="Complete"/> with the same <paramref name="Id"/>.</summary>
+/// <param name="Provider">Who answered: <c>module@node</c>, or <c>kernel@node</c> for router refusals.</param>
+/// <param name="Reason">Why, for every status except <see cref="CompletionStatus.Completed"/>.</param>
+public sealed record Completion(long Id, CompletionStatus Status, Sequence Bytes, string Provider, string? Reason) : IKernelMessage
+{
+    public bool IsCompleted => Status == CompletionStatus.Completed;
+
+    public static Completion Kept(long id, Sequence bytes, string provider) =>
+        new(id, CompletionStatus.Completed, bytes, provider, null);
+
+    public static Completion Failed(long id, CompletionStatus status, string provider, string reason) =>
+        new(id, status, Sequence.Empty, provider, reason);
+}
+
+/// <summary>What a module promises: to complete sequences starting with <paramref name="Prefix"/>.</summary>
+/// <param name="Pure">Same sequence, same completion: a cache may answer for the module.</param>
+public sealed record RouteSpec(Sequence Prefix, string Module, bool Pure = false);
+
+/// <summary>Register the sender as a provider of <see cref="RouteSpec.Prefix"/>. Answered by <see cref="Registered"/> or <see cref="RegistrationRefused"/>.</summary>
+public sealed record Register(RouteSpec Route) : IKernelMessage;
+
+/// <summary>The route is in the router's table and visible to lookups.</summary>
+public sealed record Registered(RouteSpec Route) : IKernelMessage;
+
+/// <summary>The router would not take the route; <paramref name="Reason"/> says why.</summary>
+public sealed record RegistrationRefused(RouteSpec Route, string Reason) : IKernelMessage;
+
+/// <summary>Withdraw the sender's route for <paramref name="Prefix"/>. Answered by <see cref="Unregistered"/>.</summary>
+public sealed record Unregister(Sequence Prefix) : IKernelMessage;
+
+/// <summary>The sender's route for <paramref name="Prefix"/> is gone (<paramref name="Existed"/> false if there was none).</summary>
+public sealed record Unregistered(Sequence Prefix, bool Existed) : IKernelMessage;

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Cluster;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Modules;
+
+namespace PromiseGrid.Modules;
+
+/// <summary>
+/// <c>sys/</c>: the grid describing itself, as JSON. <c>sys/routes</c> lists every route this
+/// node knows; <c>sys/members</c> lists the cluster's members and whether they are reachable.
+/// Each query is its own prefix, so an unknown one is a plain NoRoute.
+/// </summary>
+public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery)
+{
+    private const string RoutesQuery = "sys/routes";
+    private const string MembersQuery = "sys/members";
+    private static readonly Sequence RoutesPrefix = Sequence.FromText(RoutesQuery);
+
+    public static Props Props() => Akka.Actor.Props.Create<SysModule>();
+
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        var json = request.Prefix == RoutesPrefix
+            ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Routes.Views())
+            : JsonSerializer.SerializeToUtf8Bytes(Members());
+        return new(new Sequence(json));
+    }
+
+    private IReadOnlyList<MemberView> Members()
+    {
+        var system = Context.System;
+        if (((ExtendedActorSystem)system).Provider is not IClusterActorRefProvider)
+        {
+            // A node without Akka.Cluster is a grid of one.
+            var self = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+            return [new MemberView(self, "Up", [], true)];
+        }
+        var state = Cluster.Get(system).State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        return state.Members
+            .Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToArray(), !unreachable.Contains(m.Address)))
+            .ToArray();
+    }
+
+    private sealed record MemberView(
+        [property: JsonPropertyName("address")] string Address,
+        [property: JsonPropertyName("status")] string Status,
+        [property: JsonPropertyName("roles")] string[] Roles,
+        [property: JsonPropertyName("reachable")] bool Reachable);
+}

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Diagnostics;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Node.Hosting;
+
+namespace PromiseGrid.Node.Gateway;
+
+/// <summary>
+/// The HTTP contract of a node (DESIGN §8): <c>POST /complete</c>, <c>GET /routes</c>,
+/// <c>GET /health</c>, <c>GET /metrics</c>. Errors are <c>application/problem+json</c> with
+/// the grid's status word in the <c>grid</c> member and the reason in <c>detail</c>.
+/// </summary>
+public static class GatewayEndpoints
+{
+    public const string DeadlineHeader = "Grid-Deadline";
+    public const string ProviderHeader = "Grid-Provider";
+
+    public static void Map(WebApplication app, GridNode node, GatewayMetrics metrics)
+    {
+        // Cast so the result is written: a bare HttpContext lambda would bind as a RequestDelegate.
+        app.MapPost("/complete", (Func<HttpContext, Task<IResult>>)(http => Complete(http, node, metrics)));
+        app.MapGet("/routes", () => Results.Json(node.Grid.Routes.Views()));
+        app.MapGet("/health", () =>
+        {
+            var health = node.Health();
+            return Results.Json(health, statusCode: health.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
+        app.MapGet("/metrics", () => Results.Text(
+            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count),
+            "text/plain; version=0.0.4; charset=utf-8"));
+    }
+
+    private static async Task<IResult> Complete(HttpContext http, GridNode node, GatewayMetrics metrics)
+    {
+        var limit = node.Grid.Settings.MaxSequenceBytes;
+        var request = http.Request;
+        if (request.ContentLength > limit)
+            return TooLarge(metrics, $"body of {request.ContentLength} bytes is over the limit of {limit} bytes");
+
+        TimeSpan? deadline = null;
+        if (request.Headers.TryGetValue(DeadlineHeader, out var header))
+        {
+            if (!int.TryParse(header, out var ms) || ms <= 0)
+                return Problem(StatusCodes.Status400BadRequest, "Bad request", "BadRequest",
+                    $"{DeadlineHeader} must be a positive number of milliseconds, got '{header}'");
+            deadline = TimeSpan.FromMilliseconds(ms);
+        }
+
+        var body = await ReadBody(request, limit, http.RequestAborted);
+        if (body is null)
+            return TooLarge(metrics, $"body is over the limit of {limit} bytes");
+
+        var started = Stopwatch.GetTimestamp();
+        var completion = await node.Grid.CompleteAsync(body.Value, deadline, http.RequestAborted);
+        metrics.Record(completion.Status, body.Value.Length, completion.Bytes.Length, started);
+        if (completion.Status == CompletionStatus.Completed)
+        {
+            http.Response.Headers[ProviderHeader] = completion.Provider;
+            return Results.Bytes(completion.Bytes.Memory, "application/octet-stream");
+        }
+        var (code, title) = StatusMapping.ToHttp(completion.Status);
+        return Problem(code, title, completion.Status.ToString(), completion.Reason ?? title, completion.Provider);
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
+    private static async Task<Sequence?> ReadBody(HttpRequest request, int limit, CancellationToken cancellation)
+    {
+        if (request.ContentLength is { } length)
+        {
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, cancellation);
+            return new Sequence(exact);
+        }
+        // Chunked: read until the end or one byte past the limit.
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var span = buffer.GetMemory(4096);
+            var read = await request.Body.ReadAsync(span, cancellation);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit) return null;
+        }
+        return new Sequence(buffer.WrittenMemory);
+    }
+
+    private static IResult TooLarge(GatewayMetrics metrics, string detail)
+    {
+        metrics.RecordTooLarge();
+        return Problem(StatusCodes.Status413PayloadTooLarge, "Too large", nameof(CompletionStatus.TooLarge), detail);
+    }
+
+    private static IResult Problem(int code, string title, string gridStatus, string detail, string? provider = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["grid"] = gridStatus };
+        if (provider is not null) extensions["provider"] = provider;
+        return Results.Problem(detail: detail, statusCode: code, title: title, extensions: extensions);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using PromiseGrid.Kernel.Protocol;
+
+namespace PromiseGrid.Node.Gateway;
+
+/// <summary>
+/// Counters of the gateway in Prometheus text format (<c>GET /metrics</c>). Plain interlocked
+/// counters: recording costs a few atomic adds per request and no allocation.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    // Latency histogram bucket bounds, in seconds (Prometheus "le" labels).
+    private static readonly double[] Bounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly CompletionStatus[] Statuses = Enum.GetValues<CompletionStatus>();
+
+    private readonly long[] _byStatus = new long[Statuses.Length];
+    private readonly long[] _buckets = new long[Bounds.Length + 1];
+    private long _latencyTicks;
+    private long _requestBytes;
+    private long _responseBytes;
+    private long _rejectedTooLarge;
+
+    public void Record(CompletionStatus status, int requestBytes, int responseBytes, long startedTimestamp)
+    {
+        Interlocked.Increment(ref _byStatus[(int)status]);
+        Interlocked.Add(ref _requestBytes, requestBytes);
+        Interlocked.Add(ref _responseBytes, responseBytes);
+        var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
+        Interlocked.Add(ref _latencyTicks, elapsed.Ticks);
+        var seconds = elapsed.TotalSeconds;
+        var bucket = 0;
+        while (bucket < Bounds.Length && seconds > Bounds[bucket]) bucket++;
+        Interlocked.Increment(ref _buckets[bucket]);
+    }
+
+    /// <summary>A body over the size limit, refused before it entered the grid.</summary>
+    public void RecordTooLarge() => Interlocked.Increment(ref _rejectedTooLarge);
+
+    public string Render(int routes, int members)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("# HELP promisegrid_gateway_completions_total Completions requested through the gateway, by outcome.");
+        text.AppendLine("# TYPE promisegrid_gateway_completions_total counter");
+        foreach (var status in Statuses)
+            text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_completions_total{{status=\"{status}\"}} {Volatile.Read(ref _byStatus[(int)status])}\n");
+        text.AppendLine("# HELP promisegrid_gateway_oversize_rejected_total Request bodies over the size limit, refused with 413 before entering the grid.");
+        text.AppendLine("# TYPE promisegrid_gateway_oversize_rejected_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_oversize_rejected_total {Volatile.Read(ref _rejectedTooLarge)}\n");
+        text.AppendLine("# HELP promisegrid_gateway_request_bytes_total Sequence bytes received.");
+        text.AppendLine("# TYPE promisegrid_gateway_request_bytes_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_request_bytes_total {Volatile.Read(ref _requestBytes)}\n");
+        text.AppendLine("# HELP promisegrid_gateway_response_bytes_total Completion bytes sent.");
+        text.AppendLine("# TYPE promisegrid_gateway_response_bytes_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_response_bytes_total {Volatile.Read(ref _responseBytes)}\n");
+        text.AppendLine("# HELP promisegrid_gateway_latency_seconds Time from request body read to completion.");
+        text.AppendLine("# TYPE promisegrid_gateway_latency_seconds histogram");
+        long cumulative = 0;
+        for (var i = 0; i < Bounds.Length; i++)
+        {
+            cumulative += Volatile.Read(ref _buckets[i]);
+            text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_bucket{{le=\"{Bounds[i]}\"}} {cumulative}\n");
+        }
+        cumulative += Volatile.Read(ref _buckets[Bounds.Length]);
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_bucket{{le=\"+Inf\"}} {cumulative}\n");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_sum {TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks)).TotalSeconds}\n");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_count {cumulative}\n");
+        text.AppendLine("# HELP promisegrid_routes Routes in this node's table.");
+        text.AppendLine("# TYPE promisegrid_routes gauge");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_routes {routes}\n");
+        text.AppendLine("# HELP promisegrid_cluster_members Members of the cluster as this node sees it.");
+        text.AppendLine("# TYPE promisegrid_cluster_members gauge");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cluster_members {members}\n");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,80 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using PromiseGrid.Kernel.Client;
+using PromiseGrid.Node.Configuration;
+
+namespace PromiseGrid.Node.Hosting;
+
+/// <summary>
+/// One node: the <c>promisegrid</c> actor system, its kernel, its modules and its cluster
+/// membership. The HTTP gateway sits in front of it; <see cref="StopAsync"/> leaves the
+/// cluster and stops everything through CoordinatedShutdown.
+/// </summary>
+public sealed class GridNode
+{
+    private readonly IReadOnlyList<(ModuleEntry Entry, IActorRef Actor)> _modules;
+
+    private GridNode(ActorSystem system, NodeSettings settings, IReadOnlyList<(ModuleEntry, IActorRef)> modules)
+    {
+        System = system;
+        Settings = settings;
+        Grid = Kernel.Client.Grid.Get(system);
+        Log = Logging.GetLogger(system, "promisegrid.node");
+        _modules = modules;
+    }
+
+    public ActorSystem System { get; }
+    public NodeSettings Settings { get; }
+    public IGrid Grid { get; }
+    public ILoggingAdapter Log { get; }
+    public Cluster Cluster => Cluster.Get(System);
+
+    /// <summary>
+    /// Starts the actor system, joins the cluster (itself when no seeds are set) and starts the
+    /// configured modules. Module names are resolved before anything starts, so a typo in
+    /// PG_MODULES fails fast with a <see cref="NodeConfigurationException"/>.
+    /// </summary>
+    public static GridNode Start(NodeSettings settings)
+    {
+        var entries = new ModuleLoader(settings.PluginsFolder).Resolve(settings.Modules);
+        Directory.CreateDirectory(settings.DataFolder);
+
+        var system = ActorSystem.Create(NodeSettings.SystemName, settings.AkkaConfig);
+        Kernel.Client.Grid.Get(system); // the kernel starts here, before any module registers
+        var cluster = Cluster.Get(system);
+        var log = Logging.GetLogger(system, "promisegrid.node");
+        log.Info("node starting address={0} seeds={1} modules={2} data={3}",
+            cluster.SelfAddress, settings.Seeds.Count == 0 ? "self" : string.Join(",", settings.Seeds),
+            string.Join(",", settings.Modules), settings.DataFolder);
+        cluster.RegisterOnMemberUp(() => log.Info("node up address={0} members={1}", cluster.SelfAddress, cluster.State.Members.Count));
+        if (settings.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+
+        var modules = entries.Select(entry => (entry, system.ActorOf(entry.Props, entry.ActorName))).ToList();
+        return new GridNode(system, settings, modules);
+    }
+
+    /// <summary>Ready means Up in the cluster and every configured module's routes in the table.</summary>
+    public HealthReport Health()
+    {
+        var member = Cluster.SelfMember;
+        var snapshot = Grid.Routes.Snapshot;
+        var registered = new HashSet<IActorRef>();
+        foreach (var (_, routes) in snapshot.Entries)
+            foreach (var route in routes)
+                registered.Add(route.Provider);
+        var waiting = _modules.Where(m => !registered.Contains(m.Actor)).Select(m => m.Entry.Name).ToList();
+        var up = member.Status == MemberStatus.Up;
+        var reason = !up ? $"node is {member.Status} in the cluster, not Up"
+            : waiting.Count > 0 ? $"modules not registered yet: {string.Join(", ", waiting)}"
+            : null;
+        return new HealthReport(reason is null, member.Status.ToString(), Cluster.SelfAddress.ToString(),
+            _modules.Select(m => m.Entry.Name).ToArray(), Cluster.State.Members.Count, reason);
+    }
+
+    /// <summary>Leaves the cluster and stops the actor system (CoordinatedShutdown, all phases).</summary>
+    public Task StopAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+}
+
+/// <summary>What <c>GET /health</c> reports.</summary>
+public sealed record HealthReport(bool Ready, string Status, string Node, string[] Modules, int Members, string? Reason);

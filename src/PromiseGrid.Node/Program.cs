@@ -1,0 +1,1 @@
+return await PromiseGrid.Node.NodeProgram.RunAsync(args);
