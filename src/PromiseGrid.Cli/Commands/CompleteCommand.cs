@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using PromiseGrid.Cli.Gateway;
+using PromiseGrid.Cli.Input;
+
+namespace PromiseGrid.Cli.Commands;
+
+/// <summary>
+/// <c>pgrid complete</c>: send one sequence to the node and write the completion bytes, raw, to stdout.
+/// </summary>
+public static class CompleteCommand
+{
+    public static Command Create(GlobalOptions global, CliConsole console)
+    {
+        var sequence = new Argument<string?>("sequence")
+        {
+            Description = "The sequence in text notation: printable ASCII as itself, \\\\ for a backslash, "
+                          + "\\xHH for any other byte (e.g. 'echo/hi\\x00'). Put -- before a sequence that starts with '-'.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var hex = new Option<string?>("--hex")
+        {
+            Description = "The sequence as hex digits instead (whitespace ignored), e.g. 6563686f2f00ff",
+            HelpName = "hex",
+        };
+        var file = new Option<string?>("--file", "-f")
+        {
+            Description = "Read the sequence's raw bytes from this file",
+            HelpName = "path",
+        };
+        var stdin = new Option<bool>("--stdin")
+        {
+            Description = "Read the sequence's raw bytes from standard input",
+        };
+        var deadline = new Option<int?>("--deadline", "-d")
+        {
+            Description = $"How long the grid may take, in milliseconds (sent as {GatewayClient.DeadlineHeader}; "
+                          + $"node default {GatewayClient.DefaultDeadline.TotalMilliseconds:0} ms)",
+            HelpName = "ms",
+            // A custom parser so a bad value gets a plain message instead of a .NET type name.
+            CustomParser = result =>
+            {
+                var token = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+                if (int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms > 0)
+                    return ms;
+                result.AddError($"--deadline must be a positive number of milliseconds, got '{token}'");
+                return null;
+            },
+        };
+        var showProvider = new Option<bool>("--show-provider", "-p")
+        {
+            Description = "Also print provider=<name> (from Grid-Provider) on standard error",
+        };
+
+        var command = new Command("complete",
+            "Complete a sequence: the node routes it to the module serving its longest registered prefix, "
+            + "and the completion bytes are written unchanged to standard output (no newline added). "
+            + "Give exactly one of <sequence>, --hex, --file, --stdin.")
+        {
+            sequence, hex, file, stdin, deadline, showProvider,
+        };
+
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
+        {
+            var input = new SequenceInput(
+                parseResult.GetValue(sequence),
+                parseResult.GetValue(hex),
+                parseResult.GetValue(file),
+                parseResult.GetValue(stdin));
+            var deadlineMs = parseResult.GetValue(deadline);
+            // Validate everything local (node URL, input) before opening a connection.
+            var node = global.GetNode(parseResult);
+            var bytes = await input.ReadAsync(console.In, ct).ConfigureAwait(false);
+
+            using var client = new GatewayClient(node, deadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+            var completion = await client.CompleteAsync(bytes, deadlineMs, ct).ConfigureAwait(false);
+
+            if (parseResult.GetValue(showProvider))
+                await console.Error.WriteLineAsync($"provider={completion.Provider}").ConfigureAwait(false);
+            await console.StdOut.WriteAsync(completion.Bytes, ct).ConfigureAwait(false);
+            await console.StdOut.FlushAsync(ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }, cancellationToken));
+
+        return command;
+    }
+}

@@ -1,0 +1,42 @@
+using PromiseGrid.Node.Tests.Harness;
+
+namespace PromiseGrid.Node.Tests;
+
+/// <summary>Starting with bad settings and stopping on SIGTERM, as an operator sees it.</summary>
+public sealed class NodeLifecycleTests
+{
+    [Fact]
+    public async Task Sigterm_stops_the_node_gracefully_through_coordinated_shutdown()
+    {
+        await using var node = await NodeProcess.StartAsync();
+        var exitCode = await node.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, exitCode);
+        Assert.Contains(node.Lines, l => l.Contains("node stopping address="));
+        Assert.Contains(node.Lines, l => l.Contains("Exiting completed"));
+    }
+
+    [Theory]
+    [InlineData("PG_MODULES", "echo,nosuch", "unknown module 'nosuch'")]
+    [InlineData("PG_PORT", "http", "PG_PORT must be a port number")]
+    [InlineData("PG_HTTP", "not a url", "PG_HTTP must be a URL")]
+    [InlineData("PG_LOGLEVEL", "LOUD", "PG_LOGLEVEL must be one of")]
+    [InlineData("PG_SEEDS", "127.0.0.1:4053", "is not an address like akka.tcp://promisegrid@host:port")]
+    public async Task Bad_settings_stop_the_node_at_once_with_one_clear_line(string variable, string value, string expected)
+    {
+        await using var node = NodeProcess.Launch(new Dictionary<string, string> { [variable] = value });
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(node.Lines, l => l.StartsWith("promisegrid-node: "));
+        Assert.Contains(expected, line);
+    }
+
+    [Fact]
+    public async Task A_gateway_port_in_use_is_reported_and_the_node_exits()
+    {
+        await using var first = await NodeProcess.StartAsync();
+        await using var second = NodeProcess.Launch(new Dictionary<string, string> { ["PG_HTTP"] = first.Gateway.ToString().TrimEnd('/') });
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(second.Lines, l => l.Contains("gateway failed to start"));
+    }
+}
