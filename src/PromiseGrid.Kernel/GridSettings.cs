@@ -33,11 +33,14 @@ public sealed record GridSettings(
         return settings;
     }
 
-    /// <summary>Clamps a requested deadline to (0, <see cref="MaxDeadline"/>], defaulting when absent.</summary>
+    /// <summary>
+    /// The deadline a request gets: <see cref="DefaultDeadline"/> when it names none, and never
+    /// more than <see cref="MaxDeadline"/>. A zero or negative request stays as it is: its
+    /// deadline has already passed.
+    /// </summary>
     public TimeSpan DeadlineFor(TimeSpan? requested)
     {
         var deadline = requested ?? DefaultDeadline;
-        if (deadline <= TimeSpan.Zero) deadline = DefaultDeadline;
         return deadline > MaxDeadline ? MaxDeadline : deadline;
     }
 

@@ -24,3 +24,10 @@ public sealed class GatewayNodeFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Node.DisposeAsync();
 }
+
+/// <summary>The gateway and CLI tests share one node: starting a process costs seconds.</summary>
+[CollectionDefinition(Name)]
+public sealed class GatewayNodeCollection : ICollectionFixture<GatewayNodeFixture>
+{
+    public const string Name = "gateway node";
+}

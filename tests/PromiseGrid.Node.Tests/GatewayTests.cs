@@ -7,7 +7,8 @@ using PromiseGrid.Node.Tests.Harness;
 namespace PromiseGrid.Node.Tests;
 
 /// <summary>The HTTP contract of DESIGN §8, against a real node process.</summary>
-public sealed class GatewayTests(GatewayNodeFixture fixture) : IClassFixture<GatewayNodeFixture>
+[Collection(GatewayNodeCollection.Name)]
+public sealed class GatewayTests(GatewayNodeFixture fixture)
 {
     private NodeProcess Node => fixture.Node;
 

@@ -34,6 +34,8 @@ public sealed class GridClient : IExtension, IGrid
     {
         var id = Interlocked.Increment(ref _nextId);
         var budget = Settings.DeadlineFor(deadline);
+        if (budget <= TimeSpan.Zero)
+            return BrokenPromise(id, sequence, budget); // e.g. a module passing on a deadline that has run out
         var started = Stopwatch.GetTimestamp();
         var request = new Complete(id, sequence, DateTimeOffset.UtcNow.Add(budget).ToUnixTimeMilliseconds());
         Completion completion;
