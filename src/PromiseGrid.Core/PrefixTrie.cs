@@ -131,9 +131,10 @@ public sealed class PrefixTrie<T>
     }
 
     /// <summary>A builder holding this trie's entries, to derive a changed snapshot.</summary>
-    public PrefixTrieBuilder<T> ToBuilder()
+    /// <param name="valueComparer">How the new builder tells values apart (default equality when null).</param>
+    public PrefixTrieBuilder<T> ToBuilder(IEqualityComparer<T>? valueComparer = null)
     {
-        var builder = new PrefixTrieBuilder<T>();
+        var builder = new PrefixTrieBuilder<T>(valueComparer);
         foreach (var (prefix, values) in Entries)
             foreach (var value in values)
                 builder.Add(prefix, value);
