@@ -15,6 +15,7 @@ namespace PromiseGrid.Kernel.Client;
 public sealed class GridClient : IExtension, IGrid
 {
     private readonly ILoggingAdapter _log;
+    private readonly Address _selfAddress;
     private long _nextId;
 
     public GridClient(ExtendedActorSystem system)
@@ -24,6 +25,7 @@ public sealed class GridClient : IExtension, IGrid
         Routes = new RouteTable();
         Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes), Settings.KernelActorName);
         _log = Logging.GetLogger(system, "promisegrid.client");
+        _selfAddress = system.Provider.DefaultAddress;
     }
 
     public IActorRef Kernel { get; }
@@ -62,8 +64,9 @@ public sealed class GridClient : IExtension, IGrid
         var prefix = "";
         if (Routes.Snapshot.TryMatch(sequence.Span, out var match))
         {
-            provider = match.Values[0].ProviderName;
-            prefix = match.Values[0].Prefix.ToString(64);
+            var route = KernelActor.PickProvider(match.Values, _selfAddress);
+            provider = route.ProviderName;
+            prefix = route.Prefix.ToString(64);
         }
         return Completion.Failed(id, CompletionStatus.BrokenPromise, provider,
             $"no completion within {budget.TotalMilliseconds:0} ms from {provider} (prefix '{prefix}')");

@@ -67,6 +67,12 @@ public sealed class CompletionRequest : IDisposable
         }
     }
 
+    /// <summary>
+    /// True once the deadline has passed or its token fired. The token's timer may fire a
+    /// fraction of a millisecond before <see cref="Deadline"/>, so both count.
+    /// </summary>
+    public bool IsPastDeadline => _deadlineSource?.IsCancellationRequested == true || Remaining == TimeSpan.Zero;
+
     /// <summary>The grid, to complete other sequences from inside this module.</summary>
     public IGrid Grid { get; }
 

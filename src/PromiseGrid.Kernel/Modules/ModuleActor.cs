@@ -123,8 +123,8 @@ public abstract class ModuleActor : UntypedActor
         }
         catch (Exception error)
         {
+            requester.Tell(Failure(request, error));
             request.Dispose();
-            requester.Tell(Failure(complete.Id, error));
             return;
         }
         if (pending.IsCompletedSuccessfully)
@@ -144,14 +144,9 @@ public abstract class ModuleActor : UntypedActor
         {
             reply = Completion.Kept(request.Id, await pending.ConfigureAwait(false), ProviderName);
         }
-        catch (OperationCanceledException) when (request.Remaining == TimeSpan.Zero)
-        {
-            reply = Completion.Failed(request.Id, CompletionStatus.BrokenPromise, ProviderName,
-                $"module '{ModuleName}' gave up at the deadline");
-        }
         catch (Exception error)
         {
-            reply = Failure(request.Id, error);
+            reply = Failure(request, error);
         }
         finally
         {
@@ -160,10 +155,17 @@ public abstract class ModuleActor : UntypedActor
         requester.Tell(reply);
     }
 
-    private Completion Failure(long id, Exception error)
+    /// <summary>
+    /// A cancellation at the deadline is the deadline passing (a broken promise), not a fault
+    /// of the module; anything else the module threw is ModuleFailed.
+    /// </summary>
+    private Completion Failure(CompletionRequest request, Exception error)
     {
-        Log.Warning("module failed module={0} id={1} error={2}: {3}", ModuleName, id, error.GetType().Name, error.Message);
-        return Completion.Failed(id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
+        if (error is OperationCanceledException && request.IsPastDeadline)
+            return Completion.Failed(request.Id, CompletionStatus.BrokenPromise, ProviderName,
+                $"module '{ModuleName}' gave up at the deadline");
+        Log.Warning("module failed module={0} id={1} error={2}: {3}", ModuleName, request.Id, error.GetType().Name, error.Message);
+        return Completion.Failed(request.Id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
     }
 
     /// <summary>The longest of this module's prefixes that starts the sequence, or -1.</summary>

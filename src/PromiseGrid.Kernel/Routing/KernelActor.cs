@@ -75,17 +75,20 @@ public sealed class KernelActor : UntypedActor
                 $"no module serves a prefix of '{sequence.ToString(64)}'"));
             return;
         }
-        var route = PickProvider(match.Values);
+        var route = PickProvider(match.Values, _selfAddress);
         if (_log.IsDebugEnabled)
             _log.Debug("route id={0} prefix={1} provider={2}", complete.Id, route.Prefix, route.ProviderName);
         route.Provider.Forward(complete);
     }
 
-    /// <summary>Prefers a provider on this node: it costs no network hop.</summary>
-    private Route PickProvider(System.Collections.Immutable.ImmutableArray<Route> providers)
+    /// <summary>
+    /// The provider a request goes to: one on this node if any (it costs no network hop).
+    /// The requester uses the same choice to name who broke a promise.
+    /// </summary>
+    internal static Route PickProvider(System.Collections.Immutable.ImmutableArray<Route> providers, Address self)
     {
         foreach (var route in providers)
-            if (route.Node == _selfAddress) return route;
+            if (route.Node == self) return route;
         return providers[0];
     }
 

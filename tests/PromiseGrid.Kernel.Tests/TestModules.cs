@@ -1,0 +1,145 @@
+using System.Text;
+
+namespace PromiseGrid.Kernel.Tests;
+
+internal static class Utf8
+{
+    public static Sequence Of(string text) => Sequence.FromUtf8(text);
+    public static string From(Sequence bytes) => Encoding.UTF8.GetString(bytes.Span);
+}
+
+/// <summary><c>e/</c>: completes with the rest after the prefix.</summary>
+public sealed class EchoTestModule() : ModuleActor("echo-test", "e/")
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(request.Rest);
+}
+
+/// <summary>Two nested prefixes; answers <c>PrefixLength|Prefix|Rest</c>.</summary>
+public sealed class PrefixReportModule() : ModuleActor("prefixes", "p/", "p/long/")
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) =>
+        new(Utf8.Of($"{request.PrefixLength}|{Utf8.From(request.Prefix)}|{Utf8.From(request.Rest)}"));
+}
+
+/// <summary>
+/// <c>t/throw</c> throws at once, <c>t/async-throw</c> after an await; anything else answers
+/// <c>ok:rest#n</c>, n counting every request this actor instance has seen (a restart would reset it).
+/// </summary>
+public sealed class ThrowingModule() : ModuleActor("thrower", "t/")
+{
+    private int _seen;
+
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        var count = ++_seen;
+        var rest = Utf8.From(request.Rest);
+        if (rest == "throw") throw new InvalidOperationException("boom at once");
+        if (rest == "async-throw") return ThrowLater();
+        return new(Utf8.Of($"ok:{rest}#{count}"));
+    }
+
+    private static async ValueTask<Sequence> ThrowLater()
+    {
+        await Task.Yield();
+        throw new ArgumentException("boom later");
+    }
+}
+
+/// <summary><c>async/</c>: completes after a real asynchronous wait.</summary>
+public sealed class AsyncModule() : ModuleActor("async", "async/")
+{
+    protected override async ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        await Task.Yield();
+        await Task.Delay(10);
+        return Utf8.Of("async:" + Utf8.From(request.Rest));
+    }
+}
+
+/// <summary>
+/// <c>hang/</c>: waits on its deadline token and never answers before it. Tells the observer
+/// "started" when a request arrives and "cancelled" when the request's token fires.
+/// </summary>
+public sealed class HangModule(IActorRef observer) : ModuleActor("hang", "hang/")
+{
+    protected override async ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        var token = request.Cancellation;
+        token.Register(() => observer.Tell("cancelled"));
+        observer.Tell("started");
+        await Task.Delay(Timeout.Infinite, token);
+        return Sequence.Empty;
+    }
+}
+
+/// <summary><c>silent/</c>: returns a task that never completes and ignores its deadline.</summary>
+public sealed class SilentModule(IActorRef observer) : ModuleActor("silent", "silent/")
+{
+    private static readonly TaskCompletionSource<Sequence> Never = new();
+
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        observer.Tell("started");
+        return new(Never.Task);
+    }
+}
+
+/// <summary><c>relay/</c>: completes its rest as a whole sequence through the grid; answers <c>Status:bytes</c>.</summary>
+public sealed class RelayModule() : ModuleActor("relay", "relay/")
+{
+    protected override async ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        var inner = await request.Grid.CompleteAsync(request.Rest, request.Remaining);
+        return Utf8.Of($"{inner.Status}:{Utf8.From(inner.Bytes)}");
+    }
+}
+
+/// <summary><c>dl/</c>: reports whether the request's token is already cancelled and the time left.</summary>
+public sealed class DeadlineReportModule() : ModuleActor("deadline", "dl/")
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) =>
+        new(Utf8.Of(request.Cancellation.IsCancellationRequested ? $"cancelled:{request.Remaining.Ticks}" : "live"));
+}
+
+/// <summary><c>giveup/</c>: checks its deadline token synchronously and gives up when it has fired.</summary>
+public sealed class GiveUpModule() : ModuleActor("giveup", "giveup/")
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        request.Cancellation.ThrowIfCancellationRequested();
+        return new(request.Rest);
+    }
+}
+
+/// <summary>Registers a prefix over the default limit of 1024 bytes, so the kernel refuses it.</summary>
+public sealed class OverlongPrefixModule() : ModuleActor("overlong", new string('x', 1025))
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(Sequence.Empty);
+}
+
+/// <summary>Names no prefix: the constructor must refuse it.</summary>
+public sealed class NoPrefixModule() : ModuleActor("none", Array.Empty<string>())
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(Sequence.Empty);
+}
+
+/// <summary>A pure module, so its routes carry the flag.</summary>
+public sealed class PureModule() : ModuleActor("pure-one", "pure/")
+{
+    protected override bool Pure => true;
+
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(request.Rest);
+}
+
+/// <summary>
+/// Stands for an actor on another node: its path carries a remote address, and whatever is
+/// told to it goes to <paramref name="target"/> with the sender kept.
+/// </summary>
+public sealed class FakeRemoteRef(ActorPath path, IActorRefProvider provider, IActorRef target) : MinimalActorRef
+{
+    public override ActorPath Path => path;
+
+    public override IActorRefProvider Provider => provider;
+
+    protected override void TellInternal(object message, IActorRef sender) => target.Tell(message, sender);
+}
