@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PromiseGrid.Core;
 
 namespace PromiseGrid.Kernel.Protocol;
@@ -51,3 +52,19 @@ public sealed record Unregister(Sequence Prefix) : IKernelMessage;
 
 /// <summary>The sender's route for <paramref name="Prefix"/> is gone (<paramref name="Existed"/> false if there was none).</summary>
 public sealed record Unregistered(Sequence Prefix, bool Existed) : IKernelMessage;
+
+/// <summary>One route as it crosses the wire: the provider is named by its actor path and resolved on each node.</summary>
+public sealed record RouteEntry(Sequence Prefix, string Module, string ProviderPath, bool Pure);
+
+/// <summary>
+/// Every route of one node incarnation: the value each kernel writes under its own address in
+/// the replicated route table. <paramref name="Incarnation"/> is the node's cluster UID, so a
+/// restarted node's routes are told apart from those of the process it replaced.
+/// </summary>
+public sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<RouteEntry> Routes) : IKernelMessage
+{
+    public bool Equals(NodeRoutes? other) =>
+        other is not null && Node == other.Node && Incarnation == other.Incarnation && Routes.SequenceEqual(other.Routes);
+
+    public override int GetHashCode() => HashCode.Combine(Node, Incarnation, Routes.Length);
+}

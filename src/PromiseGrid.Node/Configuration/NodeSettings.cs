@@ -11,6 +11,7 @@ namespace PromiseGrid.Node.Configuration;
 /// </summary>
 public sealed record NodeSettings(
     string Host,
+    string BindHost,
     int Port,
     IReadOnlyList<string> Seeds,
     string HttpUrl,
@@ -28,6 +29,7 @@ public sealed record NodeSettings(
     public static IReadOnlyDictionary<string, string> EnvironmentKeys { get; } = new Dictionary<string, string>
     {
         ["PG_HOST"] = "promisegrid.node.host",
+        ["PG_BIND"] = "promisegrid.node.bind-host",
         ["PG_PORT"] = "promisegrid.node.port",
         ["PG_SEEDS"] = "promisegrid.node.seeds",
         ["PG_HTTP"] = "promisegrid.node.http",
@@ -53,6 +55,7 @@ public sealed record NodeSettings(
         var node = layered.GetConfig("promisegrid.node");
 
         var host = Required(node.GetString("host"), "PG_HOST");
+        var bindHost = string.IsNullOrWhiteSpace(node.GetString("bind-host")) ? host : node.GetString("bind-host").Trim();
         var port = node.GetInt("port");
         if (port is < 0 or > 65535) throw new NodeConfigurationException($"PG_PORT must be a port number from 0 to 65535, got {port}");
         var seeds = SplitList(node.GetString("seeds"));
@@ -81,11 +84,12 @@ public sealed record NodeSettings(
         // in node.conf, so PG_HOST and friends stay the only knobs an operator needs.
         var derived = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
-            akka.remote.dot-netty.tcp.hostname = {{Quote(host)}}
+            akka.remote.dot-netty.tcp.hostname = {{Quote(bindHost)}}
+            akka.remote.dot-netty.tcp.public-hostname = {{Quote(host)}}
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
             """);
-        return new NodeSettings(host, port, seeds, http, modules,
+        return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
             logLevel, grid, derived.WithFallback(layered));
     }
