@@ -29,10 +29,10 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
 
         var node = SelfAddress.ToString();
         Assert.Equal(4, views.Count);
-        Assert.Equal(new RouteView("a/", "612f", "ma", node, false), views[0]);
+        Assert.Equal(new RouteView("a/", "612f", "ma", node, false, true), views[0]);
         Assert.Equal(["mb", "mb2"], views.Skip(1).Take(2).Select(v => v.Module).Order());
         Assert.All(views.Skip(1).Take(2), v => Assert.Equal(("b/", "622f"), (v.Prefix, v.PrefixHex)));
-        Assert.Equal(new RouteView(@"k\x00", "6b00", "mk", node, true), views[3]);
+        Assert.Equal(new RouteView(@"k\x00", "6b00", "mk", node, true, true), views[3]);
     }
 
     [Fact]
@@ -53,13 +53,14 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
     {
         var route = new Route(Seq(@"x\xff"), "mod", TestActor, SelfAddress, true);
 
-        var json = JsonDocument.Parse(JsonSerializer.Serialize(RouteView.Of(route))).RootElement;
+        var json = JsonDocument.Parse(JsonSerializer.Serialize(RouteView.Of(route, reachable: false))).RootElement;
 
         Assert.Equal(@"x\xff", json.GetProperty("prefix").GetString());
         Assert.Equal("78ff", json.GetProperty("prefixHex").GetString());
         Assert.Equal("mod", json.GetProperty("module").GetString());
         Assert.Equal(SelfAddress.ToString(), json.GetProperty("node").GetString());
         Assert.True(json.GetProperty("pure").GetBoolean());
+        Assert.False(json.GetProperty("reachable").GetBoolean());
     }
 
     [Fact]

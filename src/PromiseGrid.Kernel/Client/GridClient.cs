@@ -1,3 +1,5 @@
+using Akka;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
@@ -9,11 +11,21 @@ namespace PromiseGrid.Kernel.Client;
 
 /// <summary>
 /// The requester side of a completion (DESIGN §4): it owns the deadline, so a request never
-/// waits past it, and turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
-/// that names who broke it.
+/// waits past it; turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
+/// that names who broke it; and when the node serving a request is lost, sends the request
+/// again so the router, which has already stopped using that node, picks another provider.
 /// </summary>
+/// <remarks>
+/// A request resent after a node loss may run twice if the lost node was only unreachable
+/// and still answers: the first completion wins, later ones are dropped.
+/// </remarks>
 public sealed class GridClient : IExtension, IGrid
 {
+    /// <summary>How often one request may be sent again after losing its provider's node.</summary>
+    private const int MaxResends = 3;
+
+    private readonly ConcurrentDictionary<long, PendingCompletion> _pending = new();
+    private readonly ReplySink _replies;
     private readonly ILoggingAdapter _log;
     private readonly Address _selfAddress;
     private long _nextId;
@@ -23,9 +35,20 @@ public sealed class GridClient : IExtension, IGrid
         system.Settings.InjectTopLevelFallback(GridSettings.DefaultConfig());
         Settings = GridSettings.Create(system);
         Routes = new RouteTable();
-        Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes), Settings.KernelActorName);
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
+        _replies = new ReplySink(system.Provider, Deliver);
+        Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes, ResendRequestsOf), Settings.KernelActorName);
+
+        var shutdown = CoordinatedShutdown.Get(system);
+        // Before the node leaves, other nodes stop routing here; in-flight requests still finish.
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "promisegrid-withdraw-routes",
+            () => Kernel.Ask<Done>(WithdrawRoutes.Instance, TimeSpan.FromSeconds(5)));
+        shutdown.AddTask(CoordinatedShutdown.PhaseActorSystemTerminate, "promisegrid-reply-sink", () =>
+        {
+            _replies.Unregister();
+            return Task.FromResult(Done.Instance);
+        });
     }
 
     public IActorRef Kernel { get; }
@@ -40,22 +63,55 @@ public sealed class GridClient : IExtension, IGrid
             return BrokenPromise(id, sequence, budget); // e.g. a module passing on a deadline that has run out
         var started = Stopwatch.GetTimestamp();
         var request = new Complete(id, sequence, DateTimeOffset.UtcNow.Add(budget).ToUnixTimeMilliseconds());
+        var pending = new PendingCompletion(request, PredictedNode(sequence));
+        _pending[id] = pending;
         Completion completion;
         try
         {
-            completion = await Kernel.Ask<Completion>(request, budget, cancellationToken).ConfigureAwait(false);
+            Kernel.Tell(request, _replies);
+            completion = await pending.Task.WaitAsync(budget, cancellationToken).ConfigureAwait(false);
         }
-        catch (AskTimeoutException)
+        catch (TimeoutException)
         {
             completion = BrokenPromise(id, sequence, budget);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
         }
         if (completion.Status == CompletionStatus.BrokenPromise)
             _log.Warning("broken promise id={0} provider={1} reason={2}", id, completion.Provider, completion.Reason);
         else if (_log.IsDebugEnabled)
-            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3}",
-                id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
+                id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends);
         return completion;
     }
+
+    private void Deliver(Completion completion)
+    {
+        if (_pending.TryRemove(completion.Id, out var pending)) pending.TrySetResult(completion);
+    }
+
+    /// <summary>
+    /// Called by the kernel once it has stopped routing to <paramref name="node"/>: every
+    /// request that went there goes to the router again, which now picks another provider or
+    /// answers NoRoute at once instead of leaving the requester waiting for its deadline.
+    /// </summary>
+    private void ResendRequestsOf(Address node)
+    {
+        foreach (var pending in _pending.Values)
+        {
+            if (pending.Target != node || pending.Resends >= MaxResends || pending.Task.IsCompleted) continue;
+            pending.Resends++;
+            pending.Target = PredictedNode(pending.Request.Sequence);
+            _log.Info("request resent id={0} lost_node={1} resend={2}", pending.Request.Id, node, pending.Resends);
+            Kernel.Tell(pending.Request, _replies);
+        }
+    }
+
+    /// <summary>The node the router will pick, read from the same snapshot it uses.</summary>
+    private Address? PredictedNode(Sequence sequence) =>
+        Routes.Snapshot.TryMatch(sequence.Span, out var match) ? KernelActor.PickProvider(match.Values, _selfAddress).Node : null;
 
     /// <summary>Names the provider the request was routed to, from the current snapshot.</summary>
     private Completion BrokenPromise(long id, Sequence sequence, TimeSpan budget)
@@ -70,5 +126,14 @@ public sealed class GridClient : IExtension, IGrid
         }
         return Completion.Failed(id, CompletionStatus.BrokenPromise, provider,
             $"no completion within {budget.TotalMilliseconds:0} ms from {provider} (prefix '{prefix}')");
+    }
+
+    /// <summary>One request waiting for its completion, and where it was sent.</summary>
+    private sealed class PendingCompletion(Complete request, Address? target)
+        : TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public Complete Request { get; } = request;
+        public volatile Address? Target = target;
+        public int Resends;
     }
 }

@@ -68,3 +68,13 @@ public sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<Ro
 
     public override int GetHashCode() => HashCode.Combine(Node, Incarnation, Routes.Length);
 }
+
+/// <summary>
+/// Local only: the node is about to leave, so the kernel withdraws its routes from the
+/// replicated table (other nodes stop routing here) and answers <see cref="Akka.Done"/>.
+/// </summary>
+public sealed class WithdrawRoutes
+{
+    public static readonly WithdrawRoutes Instance = new();
+    private WithdrawRoutes() { }
+}

@@ -1,4 +1,8 @@
+using Akka;
+using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Event;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Protocol;
@@ -7,35 +11,60 @@ namespace PromiseGrid.Kernel.Routing;
 
 /// <summary>
 /// The router: matches each <see cref="Complete"/> against the longest registered prefix and
-/// forwards the very same message to a provider, which answers the requester directly.
-/// It also keeps the route table: modules register and unregister here, and a provider that
-/// stops takes its routes with it.
+/// forwards the very same message to a provider, local or on another node, which answers the
+/// requester directly. It also keeps the route table: modules register and unregister here, a
+/// provider that stops takes its routes with it, and in a cluster every kernel publishes its
+/// local routes in a replicated map (Akka.DistributedData) and routes to the others' too.
 /// </summary>
 /// <remarks>
 /// Hot path: one size check, one lookup in an immutable <see cref="PrefixTrie{T}"/> snapshot
 /// (no locks, no allocation), one Forward. Everything that allocates (rebuilding the trie,
-/// logging) happens on route changes or refusals, never per completion.
+/// replication, logging) happens on route or membership changes, never per completion.
 /// </remarks>
 public sealed class KernelActor : UntypedActor
 {
+    /// <summary>The replicated map: node address → that node's routes.</summary>
+    public static readonly LWWDictionaryKey<string, NodeRoutes> RoutesKey = new("promisegrid-routes");
+
     private readonly GridSettings _settings;
     private readonly RouteTable _table;
-    private readonly PrefixTrieBuilder<Route> _routes = new();
+    private readonly Action<Address> _onNodeLost;
+    private readonly PrefixTrieBuilder<Route> _localRoutes = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Address _selfAddress;
     private readonly string _selfName;
+    private readonly Cluster? _cluster;
+    private readonly ClusterRoutes? _remote;
     private PrefixTrie<Route> _snapshot = PrefixTrie<Route>.Empty;
 
-    public KernelActor(GridSettings settings, RouteTable table)
+    /// <param name="onNodeLost">Called after a node's routes were taken out of use, so requesters can retry elsewhere.</param>
+    public KernelActor(GridSettings settings, RouteTable table, Action<Address> onNodeLost)
     {
         _settings = settings;
         _table = table;
-        _selfAddress = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        _onNodeLost = onNodeLost;
+        var system = (ExtendedActorSystem)Context.System;
+        _selfAddress = system.Provider.DefaultAddress;
         _selfName = $"kernel@{_selfAddress}";
+        if (system.Provider is IClusterActorRefProvider)
+        {
+            _cluster = Cluster.Get(system);
+            _remote = new ClusterRoutes(system.Provider, _selfAddress);
+        }
     }
 
-    public static Props Props(GridSettings settings, RouteTable table) =>
-        Akka.Actor.Props.Create(() => new KernelActor(settings, table));
+    public static Props Props(GridSettings settings, RouteTable table, Action<Address> onNodeLost) =>
+        Akka.Actor.Props.Create(() => new KernelActor(settings, table, onNodeLost));
+
+    protected override void PreStart()
+    {
+        if (_cluster is null) return;
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(RoutesKey, Self));
+    }
+
+    protected override void PostStop() => _cluster?.Unsubscribe(Self);
 
     protected override void OnReceive(object message)
     {
@@ -52,6 +81,43 @@ public sealed class KernelActor : UntypedActor
                 break;
             case Terminated terminated:
                 OnProviderStopped(terminated.ActorRef);
+                break;
+            case Changed changed when changed.Key.Equals(RoutesKey):
+                OnReplicatedRoutes(changed.Get(RoutesKey));
+                break;
+            case ClusterEvent.MemberUp up:
+                _remote!.MemberUp(up.Member.UniqueAddress);
+                Rebuild();
+                break;
+            case ClusterEvent.MemberWeaklyUp weaklyUp:
+                _remote!.MemberUp(weaklyUp.Member.UniqueAddress);
+                Rebuild();
+                break;
+            case ClusterEvent.UnreachableMember unreachable:
+                OnUnreachable(unreachable.Member);
+                break;
+            case ClusterEvent.ReachableMember reachable:
+                if (_remote!.Reachable(reachable.Member.Address))
+                {
+                    Rebuild();
+                    _log.Info("routes restored node={0} reason=reachable routes={1}", reachable.Member.Address, _snapshot.ValueCount);
+                }
+                break;
+            case ClusterEvent.MemberRemoved removed:
+                OnMemberRemoved(removed.Member);
+                break;
+            case WithdrawRoutes:
+                OnWithdraw(Sender);
+                break;
+            case UpdateSuccess success:
+                if (success.Request is IActorRef withdrawing) withdrawing.Tell(Done.Instance);
+                break;
+            case ClusterEvent.IMemberEvent or ClusterEvent.IClusterDomainEvent:
+                break;
+            case UpdateTimeout timeout:
+                // The write is still local and spreads by gossip; only the fast push timed out.
+                _log.Debug("route table write not yet acknowledged by every node key={0}", timeout.Key);
+                if (timeout.Request is IActorRef waiting) waiting.Tell(Done.Instance);
                 break;
             default:
                 Unhandled(message);
@@ -85,7 +151,7 @@ public sealed class KernelActor : UntypedActor
     /// The provider a request goes to: one on this node if any (it costs no network hop).
     /// The requester uses the same choice to name who broke a promise.
     /// </summary>
-    internal static Route PickProvider(System.Collections.Immutable.ImmutableArray<Route> providers, Address self)
+    internal static Route PickProvider(ImmutableArray<Route> providers, Address self)
     {
         foreach (var route in providers)
             if (route.Node == self) return route;
@@ -104,10 +170,10 @@ public sealed class KernelActor : UntypedActor
         var node = provider.Path.Address.HasLocalScope ? _selfAddress : provider.Path.Address;
         var route = new Route(spec.Prefix, spec.Module, provider, node, spec.Pure);
         // Same prefix and provider again replaces the old entry (the module may change flags).
-        _routes.Remove(spec.Prefix, route);
-        _routes.Add(spec.Prefix, route);
+        _localRoutes.Remove(spec.Prefix, route);
+        _localRoutes.Add(spec.Prefix, route);
         Context.Watch(provider);
-        PublishSnapshot();
+        LocalRoutesChanged();
         _log.Info("module registered module={0} prefix={1} node={2} pure={3} routes={4}",
             spec.Module, spec.Prefix, node, spec.Pure, _snapshot.ValueCount);
         provider.Tell(new Registered(spec));
@@ -124,10 +190,10 @@ public sealed class KernelActor : UntypedActor
 
     private void OnUnregister(Sequence prefix, IActorRef provider)
     {
-        var removed = _routes.RemoveWhere((p, r) => p == prefix && r.Provider.Equals(provider)) > 0;
+        var removed = _localRoutes.RemoveWhere((p, r) => p == prefix && r.Provider.Equals(provider)) > 0;
         if (removed)
         {
-            PublishSnapshot();
+            LocalRoutesChanged();
             _log.Info("module unregistered prefix={0} provider={1} routes={2}", prefix, provider.Path, _snapshot.ValueCount);
         }
         provider.Tell(new Unregistered(prefix, removed));
@@ -136,22 +202,112 @@ public sealed class KernelActor : UntypedActor
     private void OnProviderStopped(IActorRef provider)
     {
         var dropped = new List<Route>();
-        _routes.RemoveWhere((_, route) =>
+        _localRoutes.RemoveWhere((_, route) =>
         {
             if (!route.Provider.Equals(provider)) return false;
             dropped.Add(route);
             return true;
         });
         if (dropped.Count == 0) return;
-        PublishSnapshot();
+        LocalRoutesChanged();
+        // While the node shuts down, modules stopping is the plan, not news.
+        var level = CoordinatedShutdown.Get(Context.System).ShutdownReason is null ? LogLevel.WarningLevel : LogLevel.InfoLevel;
         foreach (var route in dropped)
-            _log.Warning("route dropped module={0} prefix={1} node={2} reason=provider-stopped routes={3}",
-                route.Module, route.Prefix, route.Node, _snapshot.ValueCount);
+            _log.Log(level, "route dropped module={0} prefix={1} node={2} reason=provider-stopped routes={3}",
+                [route.Module, route.Prefix, route.Node, _snapshot.ValueCount]);
     }
 
-    private void PublishSnapshot()
+    private void OnReplicatedRoutes(LWWDictionary<string, NodeRoutes> routes)
     {
-        _snapshot = _routes.Build();
-        _table.Publish(_snapshot);
+        foreach (var node in _remote!.SetEntries(routes))
+            _log.Info("routes replicated node={0} routes={1}", node, _remote.RouteCount(node));
+        Rebuild();
+    }
+
+    private void OnUnreachable(Member member)
+    {
+        if (!_remote!.Unreachable(member.Address)) return;
+        Rebuild();
+        _log.Warning("routes excluded node={0} reason=unreachable node_routes={1} routes={2}",
+            member.Address, _remote.RouteCount(member.Address), _snapshot.ValueCount);
+        _onNodeLost(member.Address);
+    }
+
+    private void OnMemberRemoved(Member member)
+    {
+        var incarnation = _remote!.IncarnationOf(member.Address);
+        var count = _remote.RouteCount(member.Address);
+        _remote.MemberRemoved(member.UniqueAddress);
+        Rebuild();
+        if (count > 0)
+            _log.Warning("routes dropped node={0} reason=removed node_routes={1} routes={2}", member.Address, count, _snapshot.ValueCount);
+        _onNodeLost(member.Address);
+        if (incarnation == member.UniqueAddress.Uid && member.Address != _selfAddress)
+        {
+            // Clear the departed incarnation's entry, unless a newer incarnation wrote over it meanwhile.
+            var key = member.Address.ToString();
+            var uid = (long)member.UniqueAddress.Uid;
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(RoutesKey, LWWDictionary<string, NodeRoutes>.Empty,
+                WriteLocal.Instance, map => map.TryGetValue(key, out var entry) && entry.Incarnation == uid ? map.Remove(_cluster!, key) : map));
+        }
+    }
+
+    /// <summary>Before the node leaves: tell the others to stop routing here, then answer Done.</summary>
+    private void OnWithdraw(IActorRef requester)
+    {
+        _localRoutes.Clear();
+        Rebuild();
+        if (_cluster is null)
+        {
+            requester.Tell(Done.Instance);
+            return;
+        }
+        _log.Info("routes withdrawn node={0} reason=leaving", _selfAddress);
+        PublishLocalRoutes(requester);
+    }
+
+    private void LocalRoutesChanged()
+    {
+        Rebuild();
+        if (_cluster is not null) PublishLocalRoutes(null);
+    }
+
+    /// <summary>
+    /// Writes this node's routes to the replicated map. Write-all pushes them to every node at
+    /// once instead of waiting for gossip; if some node does not answer in time the write
+    /// still stands locally and spreads by gossip.
+    /// </summary>
+    private void PublishLocalRoutes(IActorRef? requester)
+    {
+        var entries = new List<RouteEntry>();
+        foreach (var (prefix, routes) in _localRoutes.Build().Entries)
+            foreach (var route in routes)
+                entries.Add(new RouteEntry(prefix, route.Module, route.Provider.Path.ToStringWithAddress(_selfAddress), route.Pure));
+        var mine = new NodeRoutes(_selfAddress.ToString(), _cluster!.SelfUniqueAddress.Uid, [.. entries]);
+        var update = Dsl.Update(RoutesKey, LWWDictionary<string, NodeRoutes>.Empty, new WriteAll(TimeSpan.FromSeconds(3)), requester,
+            map => map.SetItem(_cluster, mine.Node, mine));
+        DistributedData.Get(Context.System).Replicator.Tell(update);
+    }
+
+    private void Rebuild()
+    {
+        var builder = new PrefixTrieBuilder<Route>();
+        var views = new List<RouteView>();
+        foreach (var (prefix, routes) in _localRoutes.Build().Entries)
+            foreach (var route in routes)
+            {
+                builder.Add(prefix, route);
+                views.Add(RouteView.Of(route, reachable: true));
+            }
+        if (_remote is not null)
+            foreach (var (route, active) in _remote.Routes())
+            {
+                if (active) builder.Add(route.Prefix, route);
+                views.Add(RouteView.Of(route, active));
+            }
+        _snapshot = builder.Build();
+        views.Sort((a, b) => string.CompareOrdinal(a.PrefixHex, b.PrefixHex) is var c && c != 0 ? c : string.CompareOrdinal(a.Node, b.Node));
+        _table.Publish(_snapshot, [.. views]);
     }
 }
+

@@ -1,27 +1,26 @@
+using System.Collections.Immutable;
 using PromiseGrid.Core;
 
 namespace PromiseGrid.Kernel.Routing;
 
 /// <summary>
-/// The current immutable route snapshot of one node, published by the router actor and
-/// readable from any thread without locks (the gateway's <c>/routes</c>, <c>sys/routes</c>,
-/// health checks). Only the router writes it; readers always see a whole snapshot.
+/// The current route state of one node, published by the router actor and readable from any
+/// thread without locks: <see cref="Snapshot"/> holds the routes in use (the hot path's trie),
+/// <see cref="Views"/> every known route including those of unreachable nodes. Only the router
+/// writes; readers always see a whole, consistent pair.
 /// </summary>
 public sealed class RouteTable
 {
-    private PrefixTrie<Route> _snapshot = PrefixTrie<Route>.Empty;
+    private State _state = new(PrefixTrie<Route>.Empty, []);
 
-    public PrefixTrie<Route> Snapshot => Volatile.Read(ref _snapshot);
+    /// <summary>The routes in use: local ones and those of reachable members.</summary>
+    public PrefixTrie<Route> Snapshot => Volatile.Read(ref _state).Active;
 
-    internal void Publish(PrefixTrie<Route> snapshot) => Volatile.Write(ref _snapshot, snapshot);
+    /// <summary>Every known route sorted by prefix, with its node's reachability, as operators see them.</summary>
+    public IReadOnlyList<RouteView> Views() => Volatile.Read(ref _state).Views;
 
-    /// <summary>Every route, sorted by prefix bytes, as operators see them.</summary>
-    public IReadOnlyList<RouteView> Views()
-    {
-        var views = new List<RouteView>();
-        foreach (var (_, routes) in Snapshot.Entries)
-            foreach (var route in routes)
-                views.Add(RouteView.Of(route));
-        return views;
-    }
+    internal void Publish(PrefixTrie<Route> active, ImmutableArray<RouteView> views) =>
+        Volatile.Write(ref _state, new State(active, views));
+
+    private sealed record State(PrefixTrie<Route> Active, ImmutableArray<RouteView> Views);
 }
