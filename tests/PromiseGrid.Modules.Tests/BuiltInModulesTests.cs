@@ -7,6 +7,7 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
     [InlineData("ECHO", typeof(EchoModule))]
     [InlineData("sys", typeof(SysModule))]
     [InlineData("Sys", typeof(SysModule))]
+    [InlineData("hash", typeof(HashModule))]
     public void Built_in_modules_are_found_by_name_ignoring_case(string name, Type expected)
     {
         Assert.True(BuiltInModules.All.TryGetValue(name, out var props));
@@ -14,9 +15,9 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
     }
 
     [Fact]
-    public void Only_echo_and_sys_are_built_in()
+    public void Echo_sys_and_hash_are_built_in()
     {
-        Assert.Equal(["echo", "sys"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["echo", "hash", "sys"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -25,8 +26,9 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
         foreach (var props in BuiltInModules.All.Values)
             Sys.ActorOf(props());
 
-        await AwaitAssertAsync(() => Assert.Equal(3, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(4, Grid.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
+        AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));
     }
 }
