@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using PromiseGrid.Node.Tests.Harness;
 
 namespace PromiseGrid.Node.Tests;
@@ -71,7 +70,7 @@ public sealed class CliTests(GatewayNodeFixture fixture)
     [Fact]
     public async Task An_unreachable_node_is_one_line_and_exit_1()
     {
-        var result = await CliProcess.RunAsync(null, "--node", $"http://127.0.0.1:{ClosedPort()}", "complete", "echo/x");
+        var result = await CliProcess.RunAsync(null, "--node", $"http://127.0.0.1:{Ports.Closed()}", "complete", "echo/x");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("cannot reach node", Assert.Single(result.StderrLines));
     }
@@ -87,13 +86,5 @@ public sealed class CliTests(GatewayNodeFixture fixture)
         var status = await Pgrid("status");
         Assert.Equal(0, status.ExitCode);
         Assert.Contains("Up", status.StdoutText);
-    }
-
-    /// <summary>A port nothing listens on: bound, read, released.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

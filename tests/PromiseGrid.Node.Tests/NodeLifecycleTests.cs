@@ -39,4 +39,22 @@ public sealed class NodeLifecycleTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains(second.Lines, l => l.Contains("gateway failed to start"));
     }
+
+    [Fact]
+    public async Task A_node_with_a_wrong_seed_says_why_it_cannot_join_and_stays_unhealthy()
+    {
+        var nowhere = $"akka.tcp://promisegrid@127.0.0.1:{Ports.Closed()}";
+        await using var node = NodeProcess.Launch(new Dictionary<string, string> { ["PG_SEEDS"] = nowhere });
+        await Poll.UntilAsync(() => Task.FromResult(node.Lines.Any(l => l.Contains("node not joined after"))),
+            TimeSpan.FromSeconds(40), () => $"no 'node not joined' warning. Log:\n{node.Log}");
+
+        Assert.False(node.HasExited);
+        var warning = node.Lines.First(l => l.Contains("node not joined after"));
+        Assert.Contains($"seeds={nowhere}", warning);
+        var gateway = node.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"gateway listening url=(\S+)"))
+            .First(m => m.Success).Groups[1].Value;
+        using var health = await node.Http.GetAsync($"{gateway}/health");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Contains("not Up", await health.Content.ReadAsStringAsync());
+    }
 }

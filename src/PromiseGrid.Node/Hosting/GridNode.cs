@@ -49,9 +49,29 @@ public sealed class GridNode
             string.Join(",", settings.Modules), settings.DataFolder);
         cluster.RegisterOnMemberUp(() => log.Info("node up address={0} members={1}", cluster.SelfAddress, cluster.State.Members.Count));
         if (settings.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
+        else WarnWhileNotJoined(system, cluster, log, settings.Seeds);
 
         var modules = entries.Select(entry => (entry, system.ActorOf(entry.Props, entry.ActorName))).ToList();
         return new GridNode(system, settings, modules);
+    }
+
+    /// <summary>
+    /// Akka keeps retrying the seeds on its own; this says plainly, every 10 s until the node
+    /// is Up, that it has not joined and which seeds it is waiting for, so a wrong PG_SEEDS is
+    /// visible in the log instead of a silent node whose /health stays 503.
+    /// </summary>
+    private static void WarnWhileNotJoined(ActorSystem system, Cluster cluster, ILoggingAdapter log, IReadOnlyList<string> seeds)
+    {
+        var interval = TimeSpan.FromSeconds(10);
+        var started = DateTime.UtcNow;
+        var timer = system.Scheduler.Advanced.ScheduleRepeatedlyCancelable(interval, interval, () =>
+        {
+            if (cluster.SelfMember.Status != MemberStatus.Up)
+                log.Warning("node not joined after {0:0}s status={1} seeds={2} reason=no seed node accepted the join; check PG_SEEDS and that a seed is running and reachable",
+                    (DateTime.UtcNow - started).TotalSeconds, cluster.SelfMember.Status, string.Join(",", seeds));
+        });
+        cluster.RegisterOnMemberUp(timer.Cancel);
+        system.WhenTerminated.ContinueWith(_ => timer.Cancel(), TaskScheduler.Default);
     }
 
     /// <summary>Ready means Up in the cluster and every configured module's routes in the table.</summary>
