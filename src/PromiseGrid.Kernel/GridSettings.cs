@@ -17,6 +17,13 @@ public sealed record GridSettings(
     public static Config DefaultConfig() =>
         ConfigurationFactory.FromResource(ReferenceResource, typeof(GridSettings).Assembly);
 
+    /// <summary>
+    /// <paramref name="config"/> with the kernel's defaults beneath it. Create every actor system
+    /// that talks to other nodes with this: the remoting frame size is read when the system
+    /// starts, so defaults injected later cannot raise it.
+    /// </summary>
+    public static Config WithGridDefaults(Config config) => config.WithFallback(DefaultConfig());
+
     public static GridSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
     /// <summary>Reads <c>promisegrid.*</c> from <paramref name="config"/>, falling back to reference.conf.</summary>

@@ -38,6 +38,7 @@ public sealed class GridClient : IExtension, IGrid
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
         _replies = new ReplySink(system.Provider, Deliver);
+        WarnIfFramesTooSmall(system);
         Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes, ResendRequestsOf), Settings.KernelActorName);
 
         var shutdown = CoordinatedShutdown.Get(system);
@@ -85,6 +86,20 @@ public sealed class GridClient : IExtension, IGrid
             _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
                 id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends);
         return completion;
+    }
+
+    /// <summary>
+    /// A frame smaller than the largest sequence means big requests between nodes vanish (the
+    /// sender drops them) and end as broken promises: say so once, at start.
+    /// </summary>
+    private void WarnIfFramesTooSmall(ExtendedActorSystem system)
+    {
+        if (system.Provider.DefaultAddress.HasLocalScope) return;
+        var frame = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0;
+        if (frame < Settings.MaxSequenceBytes + 64 * 1024)
+            _log.Warning("remoting frame too small for the largest sequence maximum_frame_size={0} max_sequence_bytes={1}: " +
+                "create the actor system with GridSettings.WithGridDefaults(config) or raise akka.remote.dot-netty.tcp.maximum-frame-size",
+                frame, Settings.MaxSequenceBytes);
     }
 
     private void Deliver(Completion completion)

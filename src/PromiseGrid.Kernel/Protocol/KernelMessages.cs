@@ -17,7 +17,10 @@ public interface IKernelMessage;
 /// </summary>
 public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs) : IKernelMessage
 {
-    public DateTimeOffset Deadline => DateTimeOffset.FromUnixTimeMilliseconds(DeadlineUnixMs);
+    // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
+    // reading or logging the message throw.
+    public DateTimeOffset Deadline => DateTimeOffset.FromUnixTimeMilliseconds(
+        Math.Clamp(DeadlineUnixMs, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()));
 }
 
 /// <summary>The answer to a <see cref="Complete"/> with the same <paramref name="Id"/>.</summary>

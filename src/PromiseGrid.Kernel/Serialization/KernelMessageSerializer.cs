@@ -1,0 +1,255 @@
+using System.Collections.Immutable;
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Protocol;
+
+namespace PromiseGrid.Kernel.Serialization;
+
+/// <summary>
+/// The wire format of every <see cref="IKernelMessage"/> (DESIGN §5, §7): a hand-written,
+/// little-endian binary layout, bound in reference.conf to <c>IKernelMessage</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every payload starts with one <b>format-version byte</b> (<see cref="FormatVersion"/>),
+/// followed by the fields of the message named by the manifest. The format evolves by
+/// bumping that byte: a reader accepts the versions it knows and refuses the rest with a
+/// <see cref="SerializationException"/>; manifests stay short and never change meaning.
+/// </para>
+/// <para>Primitives:</para>
+/// <list type="bullet">
+/// <item><c>int64</c>: 8 bytes, little-endian.</item>
+/// <item><c>varint</c>: unsigned LEB128, at most 5 bytes (32 bits).</item>
+/// <item><c>bytes</c>: varint length, then the bytes as they are.</item>
+/// <item><c>string</c>: varint byte count, then UTF-8.</item>
+/// <item><c>string?</c>: varint (byte count + 1, or 0 for null), then UTF-8.</item>
+/// <item><c>bool</c>, <c>status</c>: 1 byte (0/1; the <see cref="CompletionStatus"/> value).</item>
+/// </list>
+/// <para>Layouts after the version byte (manifest: fields):</para>
+/// <list type="bullet">
+/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), sequence bytes.</item>
+/// <item><c>CN</c> Completion: id int64, status, provider string, reason string?, bytes.</item>
+/// <item><c>R</c>/<c>RD</c> Register/Registered: route = prefix bytes, module string, pure bool.</item>
+/// <item><c>RF</c> RegistrationRefused: route, reason string.</item>
+/// <item><c>U</c> Unregister: prefix bytes.</item>
+/// <item><c>UD</c> Unregistered: prefix bytes, existed bool.</item>
+/// <item><c>N</c> NodeRoutes: node string, incarnation int64, varint count, then per entry:
+/// prefix bytes, module string, provider path string, pure bool.</item>
+/// </list>
+/// <para>
+/// Sizes are computed first, so each message is written into one array of exactly its size
+/// (the array is handed over to Akka, which keeps it, so it cannot come from a pool); a
+/// sequence's bytes are copied once, into that array. On the way in, sequences wrap slices of
+/// the received array instead of copying: Akka.Remote gives every message an array of its own.
+/// A payload must be consumed exactly; short, long or malformed input is a
+/// <see cref="SerializationException"/>.
+/// </para>
+/// </remarks>
+public sealed class KernelMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
+    public const int SerializerId = 150;
+
+    /// <summary>The first byte of every payload.</summary>
+    public const byte FormatVersion = 1;
+
+    public const string CompleteManifest = "C";
+    public const string CompletionManifest = "CN";
+    public const string RegisterManifest = "R";
+    public const string RegisteredManifest = "RD";
+    public const string RegistrationRefusedManifest = "RF";
+    public const string UnregisterManifest = "U";
+    public const string UnregisteredManifest = "UD";
+    public const string NodeRoutesManifest = "N";
+
+    /// <summary>Fixed in code, not read from config: a node can't be configured out of wire compatibility.</summary>
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) => o switch
+    {
+        Complete => CompleteManifest,
+        Completion => CompletionManifest,
+        Register => RegisterManifest,
+        Registered => RegisteredManifest,
+        RegistrationRefused => RegistrationRefusedManifest,
+        Unregister => UnregisterManifest,
+        Unregistered => UnregisteredManifest,
+        NodeRoutes => NodeRoutesManifest,
+        _ => throw Unsupported(o),
+    };
+
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        Complete m => Write(m),
+        Completion m => Write(m),
+        Register m => WriteRoute(m.Route),
+        Registered m => WriteRoute(m.Route),
+        RegistrationRefused m => Write(m),
+        Unregister m => WritePrefix(m.Prefix),
+        Unregistered m => Write(m),
+        NodeRoutes m => Write(m),
+        _ => throw Unsupported(obj),
+    };
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var reader = new WireReader(bytes, manifest);
+        var version = reader.Byte();
+        if (version != FormatVersion)
+            throw new SerializationException(
+                $"Kernel message with manifest '{manifest}' has format version {version}; this node reads version {FormatVersion} only.");
+        object message = manifest switch
+        {
+            CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Sequence: reader.Sequence()),
+            CompletionManifest => ReadCompletion(ref reader),
+            RegisterManifest => new Register(ReadRoute(ref reader)),
+            RegisteredManifest => new Registered(ReadRoute(ref reader)),
+            RegistrationRefusedManifest => new RegistrationRefused(ReadRoute(ref reader), reader.String()),
+            UnregisterManifest => new Unregister(reader.Sequence()),
+            UnregisteredManifest => new Unregistered(reader.Sequence(), reader.Bool()),
+            NodeRoutesManifest => ReadNodeRoutes(ref reader),
+            _ => throw new SerializationException(
+                $"Unknown kernel message manifest '{manifest}' for {nameof(KernelMessageSerializer)} (id {SerializerId}): " +
+                "the sending node is probably newer than this one."),
+        };
+        reader.End();
+        return message;
+    }
+
+    // ---- writing: size first, then one exact-size array ----
+
+    private static byte[] Write(Complete m)
+    {
+        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.SequenceSize(m.Sequence)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.Int64(m.Id);
+        writer.Int64(m.DeadlineUnixMs);
+        writer.Sequence(m.Sequence);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] Write(Completion m)
+    {
+        var bytes = new byte[1 + Wire.Int64Size + 1 + Wire.StringSize(m.Provider)
+                             + Wire.NullableStringSize(m.Reason) + Wire.SequenceSize(m.Bytes)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.Int64(m.Id);
+        writer.Byte((byte)m.Status);
+        writer.String(m.Provider);
+        writer.NullableString(m.Reason);
+        writer.Sequence(m.Bytes);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] WriteRoute(RouteSpec route)
+    {
+        var bytes = new byte[1 + RouteSize(route)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        WriteRoute(ref writer, route);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] Write(RegistrationRefused m)
+    {
+        var bytes = new byte[1 + RouteSize(m.Route) + Wire.StringSize(m.Reason)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        WriteRoute(ref writer, m.Route);
+        writer.String(m.Reason);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] WritePrefix(Sequence prefix)
+    {
+        var bytes = new byte[1 + Wire.SequenceSize(prefix)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.Sequence(prefix);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] Write(Unregistered m)
+    {
+        var bytes = new byte[1 + Wire.SequenceSize(m.Prefix) + 1];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.Sequence(m.Prefix);
+        writer.Bool(m.Existed);
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] Write(NodeRoutes m)
+    {
+        var routes = m.Routes.IsDefault ? ImmutableArray<RouteEntry>.Empty : m.Routes;
+        var size = 1 + Wire.StringSize(m.Node) + Wire.Int64Size + Wire.VarUInt32Size((uint)routes.Length);
+        foreach (var entry in routes)
+            size += Wire.SequenceSize(entry.Prefix) + Wire.StringSize(entry.Module) + Wire.StringSize(entry.ProviderPath) + 1;
+        var bytes = new byte[size];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.String(m.Node);
+        writer.Int64(m.Incarnation);
+        writer.VarUInt32((uint)routes.Length);
+        foreach (var entry in routes)
+        {
+            writer.Sequence(entry.Prefix);
+            writer.String(entry.Module);
+            writer.String(entry.ProviderPath);
+            writer.Bool(entry.Pure);
+        }
+        return Finish(bytes, writer);
+    }
+
+    private static int RouteSize(RouteSpec route) => Wire.SequenceSize(route.Prefix) + Wire.StringSize(route.Module) + 1;
+
+    private static void WriteRoute(ref WireWriter writer, RouteSpec route)
+    {
+        writer.Sequence(route.Prefix);
+        writer.String(route.Module);
+        writer.Bool(route.Pure);
+    }
+
+    /// <summary>The computed size and the written bytes must agree; a mismatch is a bug here, not bad input.</summary>
+    private static byte[] Finish(byte[] bytes, WireWriter writer) =>
+        writer.Position == bytes.Length
+            ? bytes
+            : throw new InvalidOperationException($"Kernel message sized {bytes.Length} bytes but wrote {writer.Position}.");
+
+    // ---- reading ----
+
+    private static Completion ReadCompletion(ref WireReader reader)
+    {
+        var id = reader.Int64();
+        var statusByte = reader.Byte();
+        var status = (CompletionStatus)statusByte;
+        if (!Enum.IsDefined(status)) throw reader.Corrupt($"unknown completion status {statusByte}");
+        var provider = reader.String();
+        var reason = reader.NullableString();
+        var bytes = reader.Sequence();
+        return new Completion(id, status, bytes, provider, reason);
+    }
+
+    private static RouteSpec ReadRoute(ref WireReader reader) =>
+        new(Prefix: reader.Sequence(), Module: reader.String(), Pure: reader.Bool());
+
+    private static NodeRoutes ReadNodeRoutes(ref WireReader reader)
+    {
+        var node = reader.String();
+        var incarnation = reader.Int64();
+        // An entry takes at least 4 bytes (three empty lengths and a bool), so a corrupt count
+        // can't make the reader allocate more than the payload could hold.
+        var count = reader.Count(minBytesEach: 4, "route entries");
+        var routes = ImmutableArray.CreateBuilder<RouteEntry>(count);
+        for (var i = 0; i < count; i++)
+            routes.Add(new RouteEntry(Prefix: reader.Sequence(), Module: reader.String(), ProviderPath: reader.String(), Pure: reader.Bool()));
+        return new NodeRoutes(node, incarnation, routes.ToImmutable());
+    }
+
+    private static SerializationException Unsupported(object? o) =>
+        new($"{nameof(KernelMessageSerializer)} can't serialize {o?.GetType().FullName ?? "null"}: it knows the kernel messages of PromiseGrid.Kernel.Protocol only.");
+}

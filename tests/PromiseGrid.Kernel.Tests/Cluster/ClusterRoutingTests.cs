@@ -1,0 +1,202 @@
+using Akka.Cluster;
+using Akka.TestKit.Xunit2;
+
+namespace PromiseGrid.Kernel.Tests.Cluster;
+
+/// <summary>A module that answers with its name and the rest: shows which node served.</summary>
+public sealed class NamedEchoModule(string prefix) : ModuleActor("named-echo", prefix)
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(request.Rest);
+}
+
+/// <summary>A module that never answers.</summary>
+public sealed class BlackHoleModule(string prefix) : ModuleActor("black-hole", prefix)
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(new TaskCompletionSource<Sequence>().Task);
+}
+
+/// <summary>
+/// Three real actor systems in one process, joined into one cluster over loopback TCP: the
+/// replicated route table, remote completion, local preference, and what happens to routes
+/// and in-flight requests when a node dies.
+/// </summary>
+public sealed class ClusterRoutingTests : TestKit
+{
+    private const string ClusterConfig = """
+        akka.loglevel = WARNING
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+        akka.remote.dot-netty.tcp.port = 0
+        akka.cluster.distributed-data.gossip-interval = 200ms
+        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+        akka.cluster.failure-detector.heartbeat-interval = 250ms
+        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+        akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+        akka.cluster.split-brain-resolver.active-strategy = keep-majority
+        akka.cluster.split-brain-resolver.stable-after = 2s
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        """;
+
+    // A crashed node: it stops without leaving the cluster or withdrawing its routes.
+    private const string CrashingConfig = """
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        akka.cluster.run-coordinated-shutdown-when-down = off
+        """;
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly List<ActorSystem> _others = [];
+
+    public ClusterRoutingTests(ITestOutputHelper output)
+        : base(GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(ClusterConfig)), "promisegrid", output)
+    {
+    }
+
+    private ActorSystem A => Sys;
+
+    [Fact]
+    public async Task Routes_replicate_and_a_request_entering_one_node_completes_on_another()
+    {
+        var (b, c) = await StartThreeNodesAsync();
+        c.ActorOf(Props.Create(() => new NamedEchoModule("only-c/")));
+        await AwaitRouteAsync(A, "only-c/", Node(c));
+        await AwaitRouteAsync(b, "only-c/", Node(c));
+
+        var completion = await Grid.Get(A).CompleteAsync(Sequence.FromText(@"only-c/hello\x00\xff"), TimeSpan.FromSeconds(5));
+
+        Assert.True(completion.IsCompleted, completion.Reason);
+        Assert.Equal(Sequence.FromText(@"hello\x00\xff"), completion.Bytes);
+        Assert.Equal($"named-echo@{Node(c)}", completion.Provider);
+        var view = Assert.Single(Grid.Get(A).Routes.Views(), v => v.Prefix == "only-c/");
+        Assert.Equal(Node(c).ToString(), view.Node);
+        Assert.True(view.Reachable);
+    }
+
+    [Fact]
+    public async Task A_sequence_at_the_size_limit_completes_across_nodes()
+    {
+        var (_, c) = await StartThreeNodesAsync();
+        c.ActorOf(Props.Create(() => new NamedEchoModule("big/")));
+        await AwaitRouteAsync(A, "big/", Node(c));
+        var bytes = new byte[Grid.Get(A).Settings.MaxSequenceBytes];
+        Random.Shared.NextBytes(bytes);
+        "big/"u8.CopyTo(bytes);
+
+        var completion = await Grid.Get(A).CompleteAsync(new Sequence(bytes), TimeSpan.FromSeconds(15));
+
+        Assert.True(completion.IsCompleted, completion.Reason);
+        Assert.True(completion.Bytes.Span.SequenceEqual(bytes.AsSpan(4)));
+    }
+
+    [Fact]
+    public async Task A_local_provider_is_preferred_over_remote_ones()
+    {
+        var (b, c) = await StartThreeNodesAsync();
+        A.ActorOf(Props.Create(() => new NamedEchoModule("both/")));
+        c.ActorOf(Props.Create(() => new NamedEchoModule("both/")));
+        await AwaitRouteAsync(A, "both/", Node(c));
+        await AwaitRouteAsync(c, "both/", Node(A));
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal($"named-echo@{Node(A)}", (await Grid.Get(A).CompleteAsync(Sequence.FromText("both/x"))).Provider);
+            Assert.Equal($"named-echo@{Node(c)}", (await Grid.Get(c).CompleteAsync(Sequence.FromText("both/x"))).Provider);
+        }
+        // From b, where neither is local, one of the two answers.
+        Assert.True((await Grid.Get(b).CompleteAsync(Sequence.FromText("both/x"))).IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_crashed_nodes_routes_are_excluded_and_its_in_flight_request_completes_elsewhere()
+    {
+        var (b, c) = await StartThreeNodesAsync(crashingC: true);
+        c.ActorOf(Props.Create(() => new BlackHoleModule("retry/")));
+        await AwaitRouteAsync(A, "retry/", Node(c));
+
+        // The request goes to c, the only provider, which will never answer.
+        var inFlight = Grid.Get(A).CompleteAsync(Sequence.FromText("retry/payload"), TimeSpan.FromSeconds(30));
+
+        b.ActorOf(Props.Create(() => new NamedEchoModule("retry/")));
+        await AwaitRouteAsync(A, "retry/", Node(b));
+        Assert.False(inFlight.IsCompleted);
+
+        await c.Terminate();
+
+        // Excluded as soon as c is unreachable; then the resent request completes on b.
+        var completion = await inFlight.WaitAsync(Patience);
+        Assert.True(completion.IsCompleted, completion.Reason);
+        Assert.Equal($"named-echo@{Node(b)}", completion.Provider);
+        Assert.Equal("payload", completion.Bytes.ToString());
+        await AwaitAssertAsync(() =>
+        {
+            Assert.DoesNotContain(Grid.Get(A).Routes.Snapshot.ValuesOf(Sequence.FromText("retry/").Span), r => r.Node == Node(c));
+            Assert.Contains(Grid.Get(A).Routes.Views(), v => v.Prefix == "retry/" && v.Node == Node(c).ToString() && !v.Reachable);
+        }, Patience);
+
+        // Once the survivors down c, its routes leave the table altogether.
+        await AwaitAssertAsync(() =>
+            Assert.DoesNotContain(Grid.Get(A).Routes.Views(), v => v.Node == Node(c).ToString()), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_prefix_served_only_by_a_crashed_node_answers_no_route_at_once()
+    {
+        var (_, c) = await StartThreeNodesAsync(crashingC: true);
+        c.ActorOf(Props.Create(() => new BlackHoleModule("gone/")));
+        await AwaitRouteAsync(A, "gone/", Node(c));
+        var inFlight = Grid.Get(A).CompleteAsync(Sequence.FromText("gone/x"), TimeSpan.FromSeconds(30));
+
+        await c.Terminate();
+
+        var completion = await inFlight.WaitAsync(Patience);
+        Assert.Equal(CompletionStatus.NoRoute, completion.Status);
+    }
+
+    [Fact]
+    public async Task A_node_leaving_gracefully_withdraws_its_routes_first()
+    {
+        var (b, _) = await StartThreeNodesAsync();
+        b.ActorOf(Props.Create(() => new NamedEchoModule("leaving/")));
+        await AwaitRouteAsync(A, "leaving/", Node(b));
+
+        await CoordinatedShutdown.Get(b).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+
+        await AwaitAssertAsync(() =>
+            Assert.DoesNotContain(Grid.Get(A).Routes.Views(), v => v.Prefix == "leaving/"), Patience);
+        Assert.Equal(CompletionStatus.NoRoute, (await Grid.Get(A).CompleteAsync(Sequence.FromText("leaving/x"))).Status);
+    }
+
+    private async Task<(ActorSystem B, ActorSystem C)> StartThreeNodesAsync(bool crashingC = false)
+    {
+        var config = GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(ClusterConfig));
+        var b = ActorSystem.Create("promisegrid", config);
+        var c = ActorSystem.Create("promisegrid", crashingC ? ConfigurationFactory.ParseString(CrashingConfig).WithFallback(config) : config);
+        _others.Add(b);
+        _others.Add(c);
+        var seed = Akka.Cluster.Cluster.Get(A).SelfAddress;
+        foreach (var system in new[] { A, b, c })
+        {
+            Grid.Get(system); // every node runs a kernel
+            Akka.Cluster.Cluster.Get(system).Join(seed);
+        }
+        await AwaitAssertAsync(() =>
+        {
+            foreach (var system in new[] { A, b, c })
+                Assert.Equal(3, Akka.Cluster.Cluster.Get(system).State.Members.Count(m => m.Status == MemberStatus.Up));
+        }, Patience);
+        return (b, c);
+    }
+
+    private Task AwaitRouteAsync(ActorSystem on, string prefix, Address node) =>
+        AwaitAssertAsync(() =>
+            Assert.Contains(Grid.Get(on).Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span), r => r.Node == node),
+            Patience);
+
+    private static Address Node(ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfAddress;
+
+    protected override void AfterAll()
+    {
+        foreach (var system in _others)
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        base.AfterAll();
+    }
+}
