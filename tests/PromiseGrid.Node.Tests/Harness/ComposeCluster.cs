@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace PromiseGrid.Node.Tests.Harness;
+
+/// <summary>
+/// The repository's <c>docker-compose.yml</c> run as real node processes by
+/// <c>deploy/compose-netns</c>: one Linux network namespace per service, each with its own
+/// address, the service names resolvable inside every namespace. Each cluster gets a unique
+/// name prefix and state folder, so a leftover from a crashed run never collides with it;
+/// <see cref="DisposeAsync"/> stops every node and removes the namespaces. Needs root.
+/// </summary>
+public sealed class ComposeCluster : IAsyncDisposable
+{
+    private const string PrefixFamily = "pgt";
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly Dictionary<string, ServiceInfo> _services;
+    private bool _disposed;
+
+    private ComposeCluster(string prefix, string stateDir, IReadOnlyList<string> composeFiles, Dictionary<string, ServiceInfo> services)
+    {
+        Prefix = prefix;
+        StateDir = stateDir;
+        ComposeFiles = composeFiles;
+        _services = services;
+    }
+
+    /// <summary>Where one service runs: its namespace, its address and its gateway.</summary>
+    public sealed record ServiceInfo(string Service, string Namespace, string Address, Uri Gateway, int? Pid, bool Alive);
+
+    /// <summary>Prefix of this cluster's namespace and link names (<c>pgt</c> and six hex digits).</summary>
+    public string Prefix { get; }
+
+    /// <summary>The script's state folder: one <c>SERVICE.log</c> and <c>SERVICE.pid</c> per service.</summary>
+    public string StateDir { get; }
+
+    /// <summary>docker-compose.yml, then any override files merged over it.</summary>
+    public IReadOnlyList<string> ComposeFiles { get; }
+
+    /// <summary>Every service of the compose file, started or not.</summary>
+    public IReadOnlyCollection<string> Services => _services.Keys;
+
+    /// <summary>Talks to the gateways; never through a proxy (the addresses exist only on this host).</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Brings up the repository's docker-compose.yml, starting <paramref name="services"/> (none: all).</summary>
+    public static Task<ComposeCluster> UpAsync(params string[] services) => UpWithOverridesAsync([], services);
+
+    /// <summary>
+    /// Brings up the repository's docker-compose.yml merged with <paramref name="overrideFiles"/>
+    /// (as <c>docker-compose -f docker-compose.yml -f OVERRIDE</c> merges them; relative paths in
+    /// them resolve against the repository root), e.g. to give one service a test module:
+    /// a namespace for every service, the named <paramref name="services"/> (none: all) started;
+    /// returns once each answers /health with 200.
+    /// </summary>
+    public static async Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services)
+    {
+        var prefix = PrefixFamily + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
+        var stateDir = Path.Combine(Path.GetTempPath(), "promisegrid-netns", prefix);
+        string[] files = [Path.Combine(RepoPaths.Root, "docker-compose.yml"), .. overrideFiles.Select(Path.GetFullPath)];
+        var cluster = new ComposeCluster(prefix, stateDir, files, []);
+        try
+        {
+            // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
+            await cluster.RunAsync(["prune", "--family", PrefixFamily, "--min-age", "1800", "--stop-running"]);
+            await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, .. services]);
+            await cluster.RefreshAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ServiceInfo InfoOf(string service) =>
+        _services.TryGetValue(service, out var info)
+            ? info
+            : throw new ArgumentException($"no service '{service}' in {string.Join(" + ", ComposeFiles)} (services: {string.Join(", ", _services.Keys)})", nameof(service));
+
+    /// <summary>The service's HTTP gateway as the host reaches it, e.g. http://10.213.0.2:7070/.</summary>
+    public Uri GatewayOf(string service) => InfoOf(service).Gateway;
+
+    /// <summary>SIGKILL, as a host that crashes: no graceful leave.</summary>
+    public Task KillAsync(string service) => RunAsync(["kill", InfoOf(service).Service]);
+
+    /// <summary>SIGTERM, as <c>docker stop</c>: the node leaves the cluster; SIGKILL after stop_grace_period.</summary>
+    public Task StopAsync(string service) => RunAsync(["stop", InfoOf(service).Service]);
+
+    /// <summary>Starts the service again in its namespace (same address) and waits until /health is 200.</summary>
+    public async Task StartAsync(string service)
+    {
+        await RunAsync(["start", InfoOf(service).Service]);
+        await RefreshAsync();
+    }
+
+    /// <summary>Everything the service's node wrote to stdout and stderr, across restarts.</summary>
+    public async Task<string> LogOf(string service)
+    {
+        InfoOf(service);
+        var path = Path.Combine(StateDir, service + ".log");
+        if (!File.Exists(path)) return "";
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+
+    /// <summary>The script's view right now: pid and liveness of every service.</summary>
+    public async Task<IReadOnlyList<ServiceInfo>> StatusAsync()
+    {
+        await RefreshAsync();
+        return [.. _services.Values];
+    }
+
+    /// <summary>POSTs raw bytes to the service's <c>/complete</c>.</summary>
+    public Task<HttpResponseMessage> CompleteAsync(string service, byte[] body, int? deadlineMs = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(GatewayOf(service), "/complete")) { Content = new ByteArrayContent(body) };
+        if (deadlineMs is { } ms) request.Headers.Add("Grid-Deadline", ms.ToString());
+        return Http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Http.Dispose();
+        try
+        {
+            await RunAsync(["down", "--volumes"]);
+        }
+        finally
+        {
+            // PG_KEEP_NETNS_STATE=1 keeps the logs for a look after the run.
+            if (Environment.GetEnvironmentVariable("PG_KEEP_NETNS_STATE") != "1")
+            {
+                try
+                {
+                    Directory.Delete(StateDir, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+                catch (IOException)
+                {
+                    // A leftover temp folder is harmless.
+                }
+            }
+        }
+    }
+
+    private async Task RefreshAsync()
+    {
+        var json = await RunAsync(["status"]);
+        using var status = JsonDocument.Parse(json);
+        _services.Clear();
+        foreach (var entry in status.RootElement.GetProperty("services").EnumerateArray())
+        {
+            var name = entry.GetProperty("service").GetString()!;
+            var pid = entry.GetProperty("pid");
+            _services[name] = new ServiceInfo(
+                name,
+                entry.GetProperty("namespace").GetString()!,
+                entry.GetProperty("address").GetString()!,
+                new Uri(entry.GetProperty("gateway").GetString()!),
+                pid.ValueKind == JsonValueKind.Number ? pid.GetInt32() : null,
+                entry.GetProperty("alive").GetBoolean());
+        }
+    }
+
+    /// <summary>Runs deploy/compose-netns for this cluster; returns stdout, throws with stderr on failure.</summary>
+    private async Task<string> RunAsync(IEnumerable<string> args)
+    {
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var info = new ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "deploy", "compose-netns"));
+        info.ArgumentList.Add("--prefix");
+        info.ArgumentList.Add(Prefix);
+        info.ArgumentList.Add("--state");
+        info.ArgumentList.Add(StateDir);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var name in new[] { "PG_NETNS_PREFIX", "PG_NETNS_STATE", "PG_NETNS_DLL", "PG_NETNS_SUBNET", "COMPOSE_FILE" })
+            info.Environment.Remove(name);
+
+        using var process = Process.Start(info)
+            ?? throw new InvalidOperationException($"could not start {python} deploy/compose-netns");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ScriptTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"compose-netns {string.Join(' ', info.ArgumentList.Skip(5))} took over {ScriptTimeout.TotalMinutes:0} min. stderr:\n{await stderr}");
+        }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"compose-netns {string.Join(' ', info.ArgumentList.Skip(5))} failed with exit code {process.ExitCode}:\n{await stderr}");
+        return await stdout;
+    }
+}
