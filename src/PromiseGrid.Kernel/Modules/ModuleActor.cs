@@ -131,6 +131,7 @@ public abstract class ModuleActor : UntypedActor
         {
             // The common, synchronous case: no task, no continuation.
             request.Dispose();
+            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", complete.Id, ModuleName, pending.Result.Length);
             requester.Tell(Completion.Kept(complete.Id, pending.Result, ProviderName));
             return;
         }
@@ -143,6 +144,7 @@ public abstract class ModuleActor : UntypedActor
         try
         {
             reply = Completion.Kept(request.Id, await pending.ConfigureAwait(false), ProviderName);
+            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", request.Id, ModuleName, reply.Bytes.Length);
         }
         catch (Exception error)
         {

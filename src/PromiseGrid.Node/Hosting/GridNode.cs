@@ -47,7 +47,7 @@ public sealed class GridNode
         log.Info("node starting address={0} seeds={1} modules={2} data={3}",
             cluster.SelfAddress, settings.Seeds.Count == 0 ? "self" : string.Join(",", settings.Seeds),
             string.Join(",", settings.Modules), settings.DataFolder);
-        cluster.RegisterOnMemberUp(() => log.Info("node up address={0} members={1}", cluster.SelfAddress, cluster.State.Members.Count));
+        cluster.RegisterOnMemberUp(() => log.Info("node up address={0}", cluster.SelfAddress));
         if (settings.Seeds.Count == 0) cluster.Join(cluster.SelfAddress);
         else WarnWhileNotJoined(system, cluster, log, settings.Seeds);
 
