@@ -23,6 +23,7 @@ public static class CliApp
             CompleteCommand.Create(global, console),
             RoutesCommand.Create(global, console),
             StatusCommand.Create(global, console),
+            BenchCommand.Create(console),
         };
         return root;
     }

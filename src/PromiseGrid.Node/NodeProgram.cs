@@ -43,14 +43,7 @@ public static class NodeProgram
             return 2;
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
-        builder.WebHost.UseUrls(settings.HttpUrl);
-        // The gateway enforces the grid's own size limit (413 as problem+json), so
-        // Kestrel's generic limit must not answer first.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
-        var app = builder.Build();
-        GatewayEndpoints.Map(app, node, new GatewayMetrics());
+        var app = GatewayHost.Build(settings.HttpUrl, node);
 
         // If the actor system ends on its own (downed, left), the gateway goes with it.
         _ = node.System.WhenTerminated.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);

@@ -12,22 +12,32 @@ public sealed class CompletionRequest : IDisposable
 {
     private CancellationTokenSource? _deadlineSource;
 
-    internal CompletionRequest(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline, IGrid grid)
+    internal CompletionRequest(IGrid grid)
+    {
+        Grid = grid;
+    }
+
+    /// <summary>
+    /// Points this instance at a new request. A module reuses one instance for requests it
+    /// completes synchronously (the hot path allocates no request object), so a module must
+    /// not keep a request after its completion is returned.
+    /// </summary>
+    internal CompletionRequest Reset(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline)
     {
         Id = id;
         Sequence = sequence;
         PrefixLength = prefixLength;
         Deadline = deadline;
-        Grid = grid;
+        return this;
     }
 
-    public long Id { get; }
+    public long Id { get; private set; }
 
     /// <summary>The whole sequence as the requester sent it.</summary>
-    public Sequence Sequence { get; }
+    public Sequence Sequence { get; private set; }
 
     /// <summary>Length of the module prefix this request matched.</summary>
-    public int PrefixLength { get; }
+    public int PrefixLength { get; private set; }
 
     /// <summary>The module prefix this request matched.</summary>
     public Sequence Prefix => Sequence.Slice(0, PrefixLength);
@@ -36,7 +46,7 @@ public sealed class CompletionRequest : IDisposable
     public Sequence Rest => Sequence.Slice(PrefixLength);
 
     /// <summary>When the requester stops waiting.</summary>
-    public DateTimeOffset Deadline { get; }
+    public DateTimeOffset Deadline { get; private set; }
 
     /// <summary>Time left until <see cref="Deadline"/> (zero once passed).</summary>
     public TimeSpan Remaining
@@ -76,5 +86,12 @@ public sealed class CompletionRequest : IDisposable
     /// <summary>The grid, to complete other sequences from inside this module.</summary>
     public IGrid Grid { get; }
 
-    public void Dispose() => _deadlineSource?.Dispose();
+    /// <summary>True when no deadline token was handed out, so the instance can serve the next request.</summary>
+    internal bool IsReusable => _deadlineSource is null;
+
+    public void Dispose()
+    {
+        _deadlineSource?.Dispose();
+        _deadlineSource = null;
+    }
 }

@@ -23,6 +23,8 @@ namespace PromiseGrid.Kernel.Modules;
 /// when it stops. The reply goes straight to the requester, not back through the router.</para>
 /// <para>A module that throws answers <see cref="CompletionStatus.ModuleFailed"/> with the
 /// exception's message for that request and goes on serving: the actor is not restarted.</para>
+/// <para>A request object is reused for the next request once its completion has been returned
+/// synchronously: read what you need from it while completing, do not keep it.</para>
 /// <para>Concurrency: <see cref="CompleteAsync"/> is called on the actor's thread, one request
 /// at a time, but an asynchronous completion runs on after the call returns, so several may
 /// be in flight at once. Code after an <c>await</c> must not touch the actor's mutable state,
@@ -32,6 +34,7 @@ public abstract class ModuleActor : UntypedActor
 {
     private readonly Sequence[] _prefixes;
     private int _registered;
+    private CompletionRequest? _spare;
 
     /// <param name="name">The module's name, as logs and route listings show it.</param>
     /// <param name="prefixes">The prefixes served, in text notation (<c>echo/</c>, <c>k\x00</c>).</param>
@@ -115,7 +118,10 @@ public abstract class ModuleActor : UntypedActor
                 $"module '{ModuleName}' serves no prefix of '{complete.Sequence.ToString(64)}'"));
             return;
         }
-        var request = new CompletionRequest(complete.Id, complete.Sequence, prefixLength, complete.Deadline, Grid);
+        // Reuse the spare request when the last one completed synchronously; an asynchronous
+        // completion keeps its request, so the next one gets a fresh instance.
+        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, prefixLength, complete.Deadline);
+        _spare = null;
         ValueTask<Sequence> pending;
         try
         {
@@ -129,8 +135,9 @@ public abstract class ModuleActor : UntypedActor
         }
         if (pending.IsCompletedSuccessfully)
         {
-            // The common, synchronous case: no task, no continuation.
-            request.Dispose();
+            // The common, synchronous case: no task, no continuation, and the request is reused.
+            if (request.IsReusable) _spare = request;
+            else request.Dispose();
             if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", complete.Id, ModuleName, pending.Result.Length);
             requester.Tell(Completion.Kept(complete.Id, pending.Result, ProviderName));
             return;

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using PromiseGrid.Node.Configuration;
+using PromiseGrid.Node.Gateway;
+using PromiseGrid.Node.Hosting;
+
+namespace PromiseGrid.Bench.Load;
+
+/// <summary>
+/// One node with its real gateway on loopback. Grid: keep-alive HTTP POST /complete with
+/// <c>echo/</c> + payload. Baseline: a bare Kestrel endpoint in the same web application that
+/// reads the same body and returns the same bytes. The load comes from HttpClient loops in
+/// the same process, the same for both.
+/// </summary>
+public static class GatewayBench
+{
+    public static async Task<IReadOnlyList<LoadFigure>> RunAsync(LoadOptions options)
+    {
+        var data = Directory.CreateTempSubdirectory("pg-bench-").FullName;
+        var settings = NodeSettings.Load(new Dictionary<string, string>
+        {
+            ["PG_PORT"] = "0",
+            ["PG_HTTP"] = "http://127.0.0.1:0",
+            ["PG_MODULES"] = "echo",
+            ["PG_LOGLEVEL"] = "WARNING",
+            ["PG_DATA"] = data,
+        });
+        var node = GridNode.Start(settings);
+        var app = GatewayHost.Build(settings.HttpUrl, node, web => web.MapPost("/bare", async (HttpContext http) =>
+        {
+            var body = new byte[http.Request.ContentLength ?? 0];
+            await http.Request.Body.ReadExactlyAsync(body);
+            http.Response.ContentType = "application/octet-stream";
+            await http.Response.Body.WriteAsync(body.AsMemory(5));
+        }));
+        try
+        {
+            await app.StartAsync();
+            var baseUrl = new Uri(app.Urls.First());
+            while (!node.Health().Ready) await Task.Delay(20);
+            using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency, UseProxy = false });
+            byte[] body = [.. "echo/"u8, .. options.Payload()];
+            return await BenchSetup.AlternateAsync("gateway",
+                () => MeasureAsync(options, "bare kestrel", client, new Uri(baseUrl, "/bare"), body),
+                () => MeasureAsync(options, "grid gateway", client, new Uri(baseUrl, "/complete"), body));
+        }
+        finally
+        {
+            await app.StopAsync();
+            await node.StopAsync();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static async Task<LoadFigure> MeasureAsync(LoadOptions options, string name, HttpClient client, Uri url, byte[] body)
+    {
+        var meter = new LoadMeter();
+        var loops = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (!meter.Stopped)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync(url, new ByteArrayContent(body));
+                var bytes = await response.Content.ReadAsByteArrayAsync();
+                meter.Record(started, response.StatusCode == HttpStatusCode.OK && bytes.Length == body.Length - 5);
+            }
+        })).ToList();
+        await meter.RunAsync(options.Warmup, options.Window);
+        await Task.WhenAll(loops);
+        return meter.Result("", name);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace PromiseGrid.Bench.Load;
+
+/// <summary>
+/// Shared by the requesters of one measurement: they record each round trip; only those that
+/// end inside the measuring window count, so warm-up is excluded and the window's allocation
+/// is read from the runtime's own counter.
+/// </summary>
+public sealed class LoadMeter
+{
+    private readonly LatencyHistogram _latency = new();
+    private volatile bool _measuring;
+    private volatile bool _stopped;
+    private long _completed;
+    private long _failed;
+    private long _windowStart;
+    private long _windowEnd;
+    private long _allocatedAtStart;
+    private long _allocatedAtEnd;
+
+    public bool Stopped => _stopped;
+
+    public void Record(long startedTimestamp, bool ok)
+    {
+        if (!_measuring) return;
+        _latency.Record(Stopwatch.GetTimestamp() - startedTimestamp);
+        if (ok) Interlocked.Increment(ref _completed);
+        else Interlocked.Increment(ref _failed);
+    }
+
+    /// <summary>Warm up, measure for <paramref name="window"/>, then tell requesters to stop.</summary>
+    public async Task RunAsync(TimeSpan warmup, TimeSpan window)
+    {
+        await Task.Delay(warmup);
+        _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+        _windowStart = Stopwatch.GetTimestamp();
+        _measuring = true;
+        await Task.Delay(window);
+        _measuring = false;
+        _windowEnd = Stopwatch.GetTimestamp();
+        _allocatedAtEnd = GC.GetTotalAllocatedBytes(precise: true);
+        _stopped = true;
+    }
+
+    public LoadFigure Result(string mode, string name)
+    {
+        var seconds = Stopwatch.GetElapsedTime(_windowStart, _windowEnd).TotalSeconds;
+        var completed = Interlocked.Read(ref _completed);
+        static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+        return new LoadFigure(mode, name, completed / seconds, Interlocked.Read(ref _failed),
+            Micros(_latency.Percentile(0.50)), Micros(_latency.Percentile(0.99)), Micros(_latency.Percentile(0.999)),
+            completed == 0 ? 0 : (double)(_allocatedAtEnd - _allocatedAtStart) / completed);
+    }
+}
+
+/// <summary>One measured figure: throughput, latency percentiles (µs) and bytes allocated per completion.</summary>
+public sealed record LoadFigure(string Mode, string Name, double PerSecond, long Failed,
+    double P50Micros, double P99Micros, double P999Micros, double AllocatedBytesPerOp);

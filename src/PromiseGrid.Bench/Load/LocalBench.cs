@@ -1,0 +1,54 @@
+using Akka.Actor;
+using Akka.Configuration;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel;
+using PromiseGrid.Kernel.Client;
+using PromiseGrid.Modules;
+
+namespace PromiseGrid.Bench.Load;
+
+/// <summary>
+/// One actor system. Grid: requester → router → echo module → requester. Baseline: requester
+/// → echo actor → requester with Ping/Pong records. Same requesters, payload and concurrency.
+/// </summary>
+public static class LocalBench
+{
+    private const string Config = """
+        akka.loglevel = WARNING
+        akka.actor.provider = local
+        """;
+
+    public static async Task<IReadOnlyList<LoadFigure>> RunAsync(LoadOptions options)
+    {
+        var system = ActorSystem.Create("promisegrid", GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(Config)));
+        try
+        {
+            var payload = options.Payload();
+            var echo = system.ActorOf(Props.Create<RawEcho>());
+            var grid = Grid.Get(system);
+            system.ActorOf(EchoModule.Props(), "echo");
+            await BenchSetup.AwaitRouteAsync(grid, "echo/");
+            var sequence = Sequence.FromText("echo/").Concat(new Sequence(payload));
+            return await BenchSetup.AlternateAsync("local",
+                () => MeasureAsync(options, "akka request/reply", meter =>
+                    i => system.ActorOf(Props.Create(() => new RawRequester(echo, payload, false, meter)))),
+                () => MeasureAsync(options, "grid completion", meter =>
+                    i => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, sequence, meter)))));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    /// <summary>Starts the requesters, measures, and stops them.</summary>
+    internal static async Task<LoadFigure> MeasureAsync(LoadOptions options, string name, Func<LoadMeter, Func<int, IActorRef>> start)
+    {
+        var meter = new LoadMeter();
+        var startOne = start(meter);
+        var requesters = Enumerable.Range(0, options.Concurrency).Select(startOne).ToList();
+        await meter.RunAsync(options.Warmup, options.Window);
+        foreach (var requester in requesters) requester.Tell(PoisonPill.Instance);
+        return meter.Result("", name);
+    }
+}

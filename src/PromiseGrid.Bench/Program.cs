@@ -1,0 +1,35 @@
+using System.Globalization;
+using PromiseGrid.Bench.Load;
+
+// PromiseGrid.Bench micro [BenchmarkDotNet arguments]       the micro-benchmarks
+// PromiseGrid.Bench load local|remote|gateway [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--json FILE]
+if (args.Length > 0 && args[0] == "micro")
+{
+    PromiseGrid.Bench.Micro.MicroBenchmarks.Run(args[1..]);
+    return 0;
+}
+if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
+{
+    Console.Error.WriteLine("usage: PromiseGrid.Bench micro [BenchmarkDotNet args] | load local|remote|gateway [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--json FILE]");
+    return 2;
+}
+var options = new LoadOptions();
+string? json = null;
+for (var i = 2; i + 1 < args.Length; i += 2)
+{
+    var value = args[i + 1];
+    options = args[i] switch
+    {
+        "--concurrency" => options with { Concurrency = int.Parse(value, CultureInfo.InvariantCulture) },
+        "--seconds" => options with { Seconds = double.Parse(value, CultureInfo.InvariantCulture) },
+        "--warmup" => options with { WarmupSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
+        "--payload" => options with { PayloadBytes = int.Parse(value, CultureInfo.InvariantCulture) },
+        "--json" => options,
+        _ => throw new ArgumentException($"unknown option {args[i]}"),
+    };
+    if (args[i] == "--json") json = value;
+}
+var report = await LoadBench.RunAsync(args[1], options);
+Console.Write(report.ToTable());
+if (json is not null) await File.WriteAllTextAsync(json, report.ToJson());
+return 0;

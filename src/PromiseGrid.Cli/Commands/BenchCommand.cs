@@ -1,0 +1,53 @@
+using System.CommandLine;
+using PromiseGrid.Bench.Load;
+
+namespace PromiseGrid.Cli.Commands;
+
+/// <summary>
+/// <c>pgrid bench local|remote|gateway</c>: runs a load driver in this process (no node needed)
+/// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var mode = new Argument<string>("mode")
+        {
+            Description = "local: requester → router → module vs raw Akka request/reply; remote: the same across two "
+                + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint",
+        };
+        mode.AcceptOnlyFromAmong(LoadBench.Modes);
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed-loop requesters", DefaultValueFactory = _ => 32 };
+        var seconds = new Option<double>("--seconds", "-s") { Description = "Measuring window of each round, in seconds", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup", "-w") { Description = "Warm-up before each round, in seconds", DefaultValueFactory = _ => 2 };
+        var payload = new Option<int>("--payload", "-p") { Description = "Payload bytes after the echo/ prefix", DefaultValueFactory = _ => 16 };
+        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file ('-' for stdout)" };
+        var command = new Command("bench",
+            "Measure the grid against raw Akka.NET or bare Kestrel in one run: completions/s, p50/p99/p99.9 latency, "
+            + "bytes allocated per completion, and the ratio grid/baseline. Baseline and grid alternate; the second round counts.")
+        {
+            mode, concurrency, seconds, warmup, payload, json,
+        };
+
+        command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
+        {
+            var options = new LoadOptions(parseResult.GetValue(concurrency), parseResult.GetValue(seconds),
+                parseResult.GetValue(warmup), parseResult.GetValue(payload));
+            if (options.Concurrency < 1 || options.Seconds <= 0 || options.WarmupSeconds < 0 || options.PayloadBytes < 0)
+                throw new UsageException("--concurrency must be at least 1, --seconds positive, --warmup and --payload not negative");
+            var report = await LoadBench.RunAsync(parseResult.GetValue(mode)!, options).ConfigureAwait(false);
+            var jsonTarget = parseResult.GetValue(json);
+            if (jsonTarget == "-")
+            {
+                await console.Out.WriteLineAsync(report.ToJson()).ConfigureAwait(false);
+            }
+            else
+            {
+                await console.Out.WriteAsync(report.ToTable()).ConfigureAwait(false);
+                if (jsonTarget is not null) await File.WriteAllTextAsync(jsonTarget, report.ToJson(), ct).ConfigureAwait(false);
+            }
+            return ExitCodes.Ok;
+        }, cancellationToken));
+        return command;
+    }
+}
