@@ -5,8 +5,7 @@ using PromiseGrid.Bench.Load;
 // PromiseGrid.Bench load local|remote|gateway [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--json FILE]
 if (args.Length > 0 && args[0] == "micro")
 {
-    PromiseGrid.Bench.Micro.MicroBenchmarks.Run(args[1..]);
-    return 0;
+    return PromiseGrid.Bench.Micro.MicroBenchmarks.Run(args[1..]);
 }
 if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
 {

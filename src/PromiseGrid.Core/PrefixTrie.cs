@@ -1,4 +1,8 @@
 using System.Collections.Immutable;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PromiseGrid.Core;
 
@@ -8,28 +12,64 @@ namespace PromiseGrid.Core;
 /// from any thread: the router swaps in a new snapshot when routes change.
 /// </summary>
 /// <remarks>
-/// Layout: a path-compressed (radix) trie flattened into arrays. Node 0 is the root (empty
-/// label). Each other node owns the edge label that leads to it, stored in one shared byte
-/// pool; the children of a node sit next to each other, sorted by the first byte of their
-/// label, so a lookup step is a binary search over at most 256 bytes plus one span compare.
-/// A lookup allocates nothing and touches one node per branching point, not per byte.
+/// <para>
+/// Layout: a path-compressed (radix) trie serialized into one byte array, the blob, next to
+/// the array of value sets. Each node is a record at an 8-byte aligned offset; the root is the
+/// record at offset 0, so offset 0 never names a child and can mean "none". A record holds:
+/// </para>
+/// <list type="bullet">
+/// <item>an 8-byte header: the length of the edge label leading to the node and the number
+/// of its children;</item>
+/// <item>the label bytes, padded to 8;</item>
+/// <item>the children, each as an 8-byte entry (the child's record offset, and the index of
+/// the child's value set or -1): up to <see cref="SparseMax"/> children as the first bytes
+/// of their labels (sorted, padded to 8) followed by their entries; more than that as a dense
+/// table of 256 entries indexed by the next input byte.</item>
+/// </list>
+/// <para>
+/// Why: a lookup among a million routes is bound by memory latency, not by instructions, so
+/// the layout minimizes the cache lines a lookup touches and the loads that wait on each
+/// other. Everything a step needs (the label to compare and where the children are) sits in
+/// one record; wide nodes (the top levels) find the next child with one table load instead
+/// of an unpredictable binary search, narrow ones with one vector compare; and because a
+/// child's value-set index is in its parent's entry, the value set is loaded at the same time
+/// as the child's record instead of after it. A lookup allocates nothing.
+/// </para>
 /// </remarks>
 public sealed class PrefixTrie<T>
 {
     /// <summary>A trie with no prefixes.</summary>
     public static PrefixTrie<T> Empty { get; } = new PrefixTrieBuilder<T>().Build();
 
-    private readonly Node[] _nodes;
-    private readonly byte[] _firstBytes;
-    private readonly byte[] _labels;
-    private readonly ImmutableArray<T>[] _values;
+    // Record layout (see the remarks); offsets in bytes.
+    internal const int LabelLengthField = 0;
+    internal const int ChildCountField = 4;
+    internal const int HeaderSize = 8;
+    internal const int EntrySize = 8;
+    internal const int EntryValueField = 4;
 
-    internal PrefixTrie(Node[] nodes, byte[] firstBytes, byte[] labels, ImmutableArray<T>[] values, int prefixCount, int valueCount)
+    /// <summary>Most children kept as a byte list; a node with more gets a 256-entry table.</summary>
+    internal const int SparseMax = 32;
+
+    /// <summary>Entries in a dense child table: one per byte value.</summary>
+    internal const int DenseEntries = 256;
+
+    /// <summary>
+    /// Zero bytes after the last record, so the vector compare of a sparse node's child bytes
+    /// (which reads <see cref="SparseMax"/> bytes whatever the child count) never leaves the array.
+    /// </summary>
+    internal const int TailPadding = 32;
+
+    private readonly byte[] _blob;
+    private readonly ImmutableArray<T>[] _values;
+    private readonly int _rootValue;
+
+    internal PrefixTrie(byte[] blob, ImmutableArray<T>[] values, int rootValue, int nodeCount, int prefixCount, int valueCount)
     {
-        _nodes = nodes;
-        _firstBytes = firstBytes;
-        _labels = labels;
+        _blob = blob;
         _values = values;
+        _rootValue = rootValue;
+        NodeCount = nodeCount;
         PrefixCount = prefixCount;
         ValueCount = valueCount;
     }
@@ -41,7 +81,7 @@ public sealed class PrefixTrie<T>
     public int ValueCount { get; }
 
     /// <summary>How many nodes the compressed trie has (a size figure for benchmarks).</summary>
-    public int NodeCount => _nodes.Length;
+    public int NodeCount { get; }
 
     /// <summary>
     /// Finds the longest prefix of <paramref name="input"/> that carries values.
@@ -49,31 +89,49 @@ public sealed class PrefixTrie<T>
     /// </summary>
     public bool TryMatch(ReadOnlySpan<byte> input, out PrefixMatch<T> match)
     {
-        var nodes = _nodes;
-        var best = _values[0].IsDefaultOrEmpty ? -1 : 0;
-        var bestLength = 0;
-        var node = 0;
-        var position = 0;
-        while (position < input.Length)
+        // The router's hot path. The blob is read without bounds checks: every offset in it
+        // was written by PrefixTrieBuilder.Layout and points inside the array, and the array is
+        // never exposed or changed after construction. The input and the value sets are read
+        // with ordinary checked accesses.
+        ref var blob = ref MemoryMarshal.GetArrayDataReference(_blob);
+        var values = _values;
+        var bestLength = -1;
+        ImmutableArray<T> bestValues = default;
+        if (_rootValue >= 0)
         {
-            var child = FindChild(nodes[node], input[position]);
-            if (child < 0) break;
-            var edge = nodes[child];
-            if (!input[position..].StartsWith(_labels.AsSpan(edge.LabelStart, edge.LabelLength))) break;
-            position += edge.LabelLength;
-            node = child;
-            if (!_values[node].IsDefaultOrEmpty)
+            bestLength = 0;
+            bestValues = values[_rootValue];
+        }
+        var childrenAt = HeaderSize; // the root's label is empty
+        var childCount = ReadInt(ref blob, ChildCountField);
+        var position = 0;
+        while (position < input.Length && childCount != 0)
+        {
+            var entry = FindEntry(ref blob, childrenAt, childCount, input[position]);
+            if (entry < 0) break;
+            var child = ReadInt(ref blob, entry);
+            var value = ReadInt(ref blob, entry + EntryValueField);
+            // Load the child's value set now, so that its cache miss overlaps the one on the
+            // child's record; it is kept only if the label matches.
+            var candidate = value >= 0 ? values[value] : default;
+            var labelLength = ReadInt(ref blob, child + LabelLengthField);
+            // FindEntry matched the label's first byte; compare the rest.
+            if (labelLength > 1 && !LabelTailMatches(ref blob, child, labelLength, input[position..])) break;
+            position += labelLength;
+            if (value >= 0)
             {
-                best = node;
+                bestValues = candidate;
                 bestLength = position;
             }
+            childrenAt = child + HeaderSize + Align8(labelLength);
+            childCount = ReadInt(ref blob, child + ChildCountField);
         }
-        if (best < 0)
+        if (bestLength < 0)
         {
             match = default;
             return false;
         }
-        match = new PrefixMatch<T>(bestLength, _values[best]);
+        match = new PrefixMatch<T>(bestLength, bestValues);
         return true;
     }
 
@@ -81,18 +139,23 @@ public sealed class PrefixTrie<T>
     public IReadOnlyList<PrefixMatch<T>> MatchAll(ReadOnlySpan<byte> input)
     {
         var found = new List<PrefixMatch<T>>();
-        if (!_values[0].IsDefaultOrEmpty) found.Add(new PrefixMatch<T>(0, _values[0]));
-        var node = 0;
+        ref var blob = ref MemoryMarshal.GetArrayDataReference(_blob);
+        if (_rootValue >= 0) found.Add(new PrefixMatch<T>(0, _values[_rootValue]));
+        var childrenAt = HeaderSize;
+        var childCount = ReadInt(ref blob, ChildCountField);
         var position = 0;
-        while (position < input.Length)
+        while (position < input.Length && childCount != 0)
         {
-            var child = FindChild(_nodes[node], input[position]);
-            if (child < 0) break;
-            var edge = _nodes[child];
-            if (!input[position..].StartsWith(_labels.AsSpan(edge.LabelStart, edge.LabelLength))) break;
-            position += edge.LabelLength;
-            node = child;
-            if (!_values[node].IsDefaultOrEmpty) found.Add(new PrefixMatch<T>(position, _values[node]));
+            var entry = FindEntry(ref blob, childrenAt, childCount, input[position]);
+            if (entry < 0) break;
+            var child = ReadInt(ref blob, entry);
+            var value = ReadInt(ref blob, entry + EntryValueField);
+            var labelLength = ReadInt(ref blob, child + LabelLengthField);
+            if (labelLength > 1 && !LabelTailMatches(ref blob, child, labelLength, input[position..])) break;
+            position += labelLength;
+            if (value >= 0) found.Add(new PrefixMatch<T>(position, _values[value]));
+            childrenAt = child + HeaderSize + Align8(labelLength);
+            childCount = ReadInt(ref blob, child + ChildCountField);
         }
         found.Reverse();
         return found;
@@ -109,22 +172,26 @@ public sealed class PrefixTrie<T>
     {
         get
         {
-            // Depth-first walk; children are sorted by first byte, so prefixes come out sorted.
-            var stack = new Stack<(int Node, byte[] Path)>();
-            stack.Push((0, []));
+            // Depth-first walk; children are kept in byte order, so prefixes come out sorted.
+            var blob = _blob;
+            var stack = new Stack<(int Record, int Value, byte[] Path)>();
+            stack.Push((0, _rootValue, []));
+            var children = new List<(int Record, int Value)>();
             while (stack.Count > 0)
             {
-                var (node, path) = stack.Pop();
-                if (!_values[node].IsDefaultOrEmpty)
-                    yield return new(new Sequence(path), _values[node]);
-                var n = _nodes[node];
-                for (var c = n.FirstChild + n.ChildCount - 1; c >= n.FirstChild; c--)
+                var (record, value, path) = stack.Pop();
+                if (value >= 0)
+                    yield return new(new Sequence(path), _values[value]);
+                children.Clear();
+                ChildrenOf(blob, record, children);
+                for (var c = children.Count - 1; c >= 0; c--)
                 {
-                    var edge = _nodes[c];
-                    var childPath = new byte[path.Length + edge.LabelLength];
+                    var (child, childValue) = children[c];
+                    var label = blob.AsSpan(child + HeaderSize, ReadInt(blob, child + LabelLengthField));
+                    var childPath = new byte[path.Length + label.Length];
                     path.CopyTo(childPath, 0);
-                    _labels.AsSpan(edge.LabelStart, edge.LabelLength).CopyTo(childPath.AsSpan(path.Length));
-                    stack.Push((c, childPath));
+                    label.CopyTo(childPath.AsSpan(path.Length));
+                    stack.Push((child, childValue, childPath));
                 }
             }
         }
@@ -141,29 +208,73 @@ public sealed class PrefixTrie<T>
         return builder;
     }
 
-    private int FindChild(in Node parent, byte next)
+    /// <summary>
+    /// The blob offset of the entry of the child whose label starts with <paramref name="next"/>,
+    /// or -1 when there is none. <paramref name="childCount"/> is at least 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FindEntry(ref byte blob, int childrenAt, int childCount, byte next)
     {
-        var lo = parent.FirstChild;
-        var hi = lo + parent.ChildCount - 1;
-        var firstBytes = _firstBytes;
-        while (lo <= hi)
+        if (childCount > SparseMax)
         {
-            var mid = (lo + hi) >>> 1;
-            var b = firstBytes[mid];
-            if (b == next) return mid;
-            if (b < next) lo = mid + 1;
-            else hi = mid - 1;
+            var dense = childrenAt + next * EntrySize;
+            return ReadInt(ref blob, dense) != 0 ? dense : -1;
         }
-        return -1;
+        int index;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // All child bytes in one compare. The load reads SparseMax bytes from the child
+            // byte list, running on into the entries after it (8 bytes per child) or the tail
+            // padding, so it stays inside the array; the bits past childCount are masked off.
+            // The child bytes are distinct, so at most one bit remains.
+            var keys = Vector256.LoadUnsafe(ref blob, (nuint)childrenAt);
+            var hits = Vector256.Equals(keys, Vector256.Create(next)).ExtractMostSignificantBits()
+                       & (uint)((1UL << childCount) - 1);
+            if (hits == 0) return -1;
+            index = BitOperations.TrailingZeroCount(hits);
+        }
+        else
+        {
+            index = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref blob, childrenAt), childCount).IndexOf(next);
+            if (index < 0) return -1;
+        }
+        return childrenAt + Align8(childCount) + index * EntrySize;
     }
 
-    internal struct Node
+    /// <summary>Whether <paramref name="rest"/> (starting at the label's first byte, already matched) holds the rest of the label.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool LabelTailMatches(ref byte blob, int record, int labelLength, ReadOnlySpan<byte> rest)
     {
-        public int LabelStart;
-        public int LabelLength;
-        public int FirstChild;
-        public int ChildCount;
+        if (labelLength > rest.Length) return false;
+        var label = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref blob, record + HeaderSize + 1), labelLength - 1);
+        return rest.Slice(1, labelLength - 1).SequenceEqual(label);
     }
+
+    /// <summary>The children of a record (record offset and value-set index), in byte order of their labels.</summary>
+    private static void ChildrenOf(byte[] blob, int record, List<(int Record, int Value)> children)
+    {
+        var childCount = ReadInt(blob, record + ChildCountField);
+        if (childCount == 0) return;
+        var childrenAt = record + HeaderSize + Align8(ReadInt(blob, record + LabelLengthField));
+        var entries = childCount > SparseMax ? DenseEntries : childCount;
+        var entriesAt = childCount > SparseMax ? childrenAt : childrenAt + Align8(childCount);
+        for (var i = 0; i < entries; i++)
+        {
+            var entry = entriesAt + i * EntrySize;
+            var child = ReadInt(blob, entry);
+            if (child != 0) children.Add((child, ReadInt(blob, entry + EntryValueField)));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Align8(int length) => (length + 7) & ~7;
+
+    /// <summary>Unchecked read; see <see cref="TryMatch"/> for why that is safe.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReadInt(ref byte blob, int offset) => Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref blob, offset));
+
+    /// <summary>Checked read, for the paths that are not hot.</summary>
+    private static int ReadInt(byte[] blob, int offset) => BitConverter.ToInt32(blob, offset);
 }
 
 /// <summary>The longest matching prefix's length in bytes and the values registered for it.</summary>

@@ -9,6 +9,7 @@ namespace PromiseGrid.Bench.Micro;
 /// is per lookup. Target (issue 4): ≤ 100 ns median at 1 M routes, no allocation.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PrefixTrieBenchmarks
 {
     private const int BatchSize = 1024;

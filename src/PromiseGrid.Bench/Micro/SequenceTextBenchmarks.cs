@@ -8,6 +8,7 @@ namespace PromiseGrid.Bench.Micro;
 /// prefix, printable text and a few escaped bytes) and 1 KiB of random bytes (mostly escapes).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SequenceTextBenchmarks
 {
     private byte[] _bytes = [];

@@ -14,6 +14,7 @@ namespace PromiseGrid.Bench.Micro;
 /// sequences.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SerializerBenchmarks
 {
     private ActorSystem? _system;
