@@ -18,16 +18,27 @@ internal static class BenchSetup
     }
 
     /// <summary>
-    /// Baseline, grid, baseline, grid: the first round of each warms the JIT, connections and
-    /// caches for both, and the figures reported are the second round's, so neither side
-    /// gains from running later. Returns [grid, baseline].
+    /// One warm-up round of each (not counted), then baseline and grid take turns for
+    /// <see cref="LoadOptions.Rounds"/> rounds of <c>Seconds / Rounds</c> each; each figure
+    /// combines its rounds. Returns [grid, baseline].
     /// </summary>
-    public static async Task<IReadOnlyList<LoadFigure>> AlternateAsync(string mode, Func<Task<LoadFigure>> baseline, Func<Task<LoadFigure>> grid)
+    /// <param name="baseline">Runs one round: (warm-up, window) → that round's meter.</param>
+    public static async Task<IReadOnlyList<LoadFigure>> AlternateAsync(string mode, LoadOptions options,
+        string baselineName, Func<TimeSpan, TimeSpan, Task<LoadMeter>> baseline,
+        string gridName, Func<TimeSpan, TimeSpan, Task<LoadMeter>> grid)
     {
-        await baseline();
-        await grid();
-        var baselineFigure = await baseline();
-        var gridFigure = await grid();
-        return [gridFigure with { Mode = mode }, baselineFigure with { Mode = mode }];
+        var rounds = Math.Max(1, options.Rounds);
+        await baseline(options.Warmup, TimeSpan.Zero);
+        await grid(options.Warmup, TimeSpan.Zero);
+        var window = options.Window / rounds;
+        var rampUp = TimeSpan.FromSeconds(Math.Min(0.25, options.WarmupSeconds));
+        var baselineRounds = new List<LoadMeter>();
+        var gridRounds = new List<LoadMeter>();
+        for (var i = 0; i < rounds; i++)
+        {
+            baselineRounds.Add(await baseline(rampUp, window));
+            gridRounds.Add(await grid(rampUp, window));
+        }
+        return [LoadMeter.Combine(mode, gridName, gridRounds), LoadMeter.Combine(mode, baselineName, baselineRounds)];
     }
 }

@@ -42,9 +42,9 @@ public static class GatewayBench
             while (!node.Health().Ready) await Task.Delay(20);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency, UseProxy = false });
             byte[] body = [.. "echo/"u8, .. options.Payload()];
-            return await BenchSetup.AlternateAsync("gateway",
-                () => MeasureAsync(options, "bare kestrel", client, new Uri(baseUrl, "/bare"), body),
-                () => MeasureAsync(options, "grid gateway", client, new Uri(baseUrl, "/complete"), body));
+            return await BenchSetup.AlternateAsync("gateway", options,
+                "bare kestrel", (warmup, window) => RoundAsync(options.Concurrency, warmup, window, client, new Uri(baseUrl, "/bare"), body),
+                "grid gateway", (warmup, window) => RoundAsync(options.Concurrency, warmup, window, client, new Uri(baseUrl, "/complete"), body));
         }
         finally
         {
@@ -54,10 +54,10 @@ public static class GatewayBench
         }
     }
 
-    private static async Task<LoadFigure> MeasureAsync(LoadOptions options, string name, HttpClient client, Uri url, byte[] body)
+    private static async Task<LoadMeter> RoundAsync(int concurrency, TimeSpan warmup, TimeSpan window, HttpClient client, Uri url, byte[] body)
     {
         var meter = new LoadMeter();
-        var loops = Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(async () =>
+        var loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             while (!meter.Stopped)
             {
@@ -67,8 +67,8 @@ public static class GatewayBench
                 meter.Record(started, response.StatusCode == HttpStatusCode.OK && bytes.Length == body.Length - 5);
             }
         })).ToList();
-        await meter.RunAsync(options.Warmup, options.Window);
+        await meter.RunAsync(warmup, window);
         await Task.WhenAll(loops);
-        return meter.Result("", name);
+        return meter;
     }
 }

@@ -16,6 +16,12 @@ public sealed class LatencyHistogram
         Interlocked.Increment(ref _counts[IndexOf(ticks)]);
     }
 
+    /// <summary>Adds every sample of <paramref name="other"/> (rounds of one figure are merged).</summary>
+    public void Add(LatencyHistogram other)
+    {
+        for (var i = 0; i < _counts.Length; i++) _counts[i] += other._counts[i];
+    }
+
     /// <summary>The value (in Stopwatch ticks) below which <paramref name="quantile"/> of the samples lie.</summary>
     public long Percentile(double quantile)
     {

@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
-/// Shared by the requesters of one measurement: they record each round trip; only those that
-/// end inside the measuring window count, so warm-up is excluded and the window's allocation
-/// is read from the runtime's own counter.
+/// Shared by the requesters of one round: they record each round trip; only those that end
+/// inside the measuring window count, so warm-up is excluded and the window's allocation is
+/// read from the runtime's own counter. A fresh meter (and fresh requesters) serve each round.
 /// </summary>
 public sealed class LoadMeter
 {
@@ -43,14 +43,24 @@ public sealed class LoadMeter
         _stopped = true;
     }
 
-    public LoadFigure Result(string mode, string name)
+    /// <summary>One figure from the measuring windows of several rounds: totals over total time, merged latencies.</summary>
+    public static LoadFigure Combine(string mode, string name, IReadOnlyList<LoadMeter> rounds)
     {
-        var seconds = Stopwatch.GetElapsedTime(_windowStart, _windowEnd).TotalSeconds;
-        var completed = Interlocked.Read(ref _completed);
+        var latency = new LatencyHistogram();
+        double seconds = 0;
+        long completed = 0, failed = 0, allocated = 0;
+        foreach (var round in rounds)
+        {
+            latency.Add(round._latency);
+            seconds += Stopwatch.GetElapsedTime(round._windowStart, round._windowEnd).TotalSeconds;
+            completed += Interlocked.Read(ref round._completed);
+            failed += Interlocked.Read(ref round._failed);
+            allocated += round._allocatedAtEnd - round._allocatedAtStart;
+        }
         static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
-        return new LoadFigure(mode, name, completed / seconds, Interlocked.Read(ref _failed),
-            Micros(_latency.Percentile(0.50)), Micros(_latency.Percentile(0.99)), Micros(_latency.Percentile(0.999)),
-            completed == 0 ? 0 : (double)(_allocatedAtEnd - _allocatedAtStart) / completed);
+        return new LoadFigure(mode, name, seconds == 0 ? 0 : completed / seconds, failed,
+            Micros(latency.Percentile(0.50)), Micros(latency.Percentile(0.99)), Micros(latency.Percentile(0.999)),
+            completed == 0 ? 0 : (double)allocated / completed);
     }
 }
 

@@ -13,7 +13,7 @@ public sealed record LoadReport(string Mode, LoadOptions Options, LoadFigure Gri
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"{Mode}: {Options.Concurrency} requesters, {Options.PayloadBytes} B payload, {Options.Seconds:0.#} s after {Options.WarmupSeconds:0.#} s warm-up; {Machine}");
+            $"{Mode}: {Options.Concurrency} requesters, {Options.PayloadBytes} B payload, {Options.Seconds:0.#} s measured per figure in {Options.Rounds} alternating rounds after {Options.WarmupSeconds:0.#} s warm-up; {Machine}");
         text.AppendLine("| figure | completions/s | p50 µs | p99 µs | p99.9 µs | allocated B/op | failed |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var f in new[] { Grid, Baseline })

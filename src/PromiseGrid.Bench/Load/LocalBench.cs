@@ -29,11 +29,11 @@ public static class LocalBench
             system.ActorOf(EchoModule.Props(), "echo");
             await BenchSetup.AwaitRouteAsync(grid, "echo/");
             var sequence = Sequence.FromText("echo/").Concat(new Sequence(payload));
-            return await BenchSetup.AlternateAsync("local",
-                () => MeasureAsync(options, "akka request/reply", meter =>
-                    i => system.ActorOf(Props.Create(() => new RawRequester(echo, payload, false, meter)))),
-                () => MeasureAsync(options, "grid completion", meter =>
-                    i => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, sequence, meter)))));
+            return await BenchSetup.AlternateAsync("local", options,
+                "akka request/reply", (warmup, window) => RoundAsync(options.Concurrency, warmup, window,
+                    meter => system.ActorOf(Props.Create(() => new RawRequester(echo, payload, false, meter)))),
+                "grid completion", (warmup, window) => RoundAsync(options.Concurrency, warmup, window,
+                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, sequence, meter)))));
         }
         finally
         {
@@ -41,14 +41,13 @@ public static class LocalBench
         }
     }
 
-    /// <summary>Starts the requesters, measures, and stops them.</summary>
-    internal static async Task<LoadFigure> MeasureAsync(LoadOptions options, string name, Func<LoadMeter, Func<int, IActorRef>> start)
+    /// <summary>One round: starts the requesters, measures, and stops them.</summary>
+    internal static async Task<LoadMeter> RoundAsync(int concurrency, TimeSpan warmup, TimeSpan window, Func<LoadMeter, IActorRef> startOne)
     {
         var meter = new LoadMeter();
-        var startOne = start(meter);
-        var requesters = Enumerable.Range(0, options.Concurrency).Select(startOne).ToList();
-        await meter.RunAsync(options.Warmup, options.Window);
+        var requesters = Enumerable.Range(0, concurrency).Select(_ => startOne(meter)).ToList();
+        await meter.RunAsync(warmup, window);
         foreach (var requester in requesters) requester.Tell(PoisonPill.Instance);
-        return meter.Result("", name);
+        return meter;
     }
 }

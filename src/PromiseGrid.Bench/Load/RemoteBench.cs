@@ -46,11 +46,11 @@ public static class RemoteBench
             node2.ActorOf(EchoModule.Props(), "echo");
             await BenchSetup.AwaitRouteAsync(grid1, "echo/", route => route.Node == node2Address);
             var sequence = Sequence.FromText("echo/").Concat(new Sequence(payload));
-            return await BenchSetup.AlternateAsync("remote",
-                () => LocalBench.MeasureAsync(options, "akka remote request/reply", meter =>
-                    i => node1.ActorOf(Props.Create(() => new RawRequester(echo, payload, true, meter)))),
-                () => LocalBench.MeasureAsync(options, "grid completion", meter =>
-                    i => node1.ActorOf(Props.Create(() => new GridRequester(grid1.Kernel, sequence, meter)))));
+            return await BenchSetup.AlternateAsync("remote", options,
+                "akka remote request/reply", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
+                    meter => node1.ActorOf(Props.Create(() => new RawRequester(echo, payload, true, meter)))),
+                "grid completion", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
+                    meter => node1.ActorOf(Props.Create(() => new GridRequester(grid1.Kernel, sequence, meter)))));
         }
         finally
         {

@@ -21,20 +21,21 @@ public static class BenchCommand
         var seconds = new Option<double>("--seconds", "-s") { Description = "Measuring window of each round, in seconds", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup", "-w") { Description = "Warm-up before each round, in seconds", DefaultValueFactory = _ => 2 };
         var payload = new Option<int>("--payload", "-p") { Description = "Payload bytes after the echo/ prefix", DefaultValueFactory = _ => 16 };
+        var rounds = new Option<int>("--rounds", "-r") { Description = "Turns baseline and grid take, splitting --seconds", DefaultValueFactory = _ => 5 };
         var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file ('-' for stdout)" };
         var command = new Command("bench",
             "Measure the grid against raw Akka.NET or bare Kestrel in one run: completions/s, p50/p99/p99.9 latency, "
-            + "bytes allocated per completion, and the ratio grid/baseline. Baseline and grid alternate; the second round counts.")
+            + "bytes allocated per completion, and the ratio grid/baseline. Baseline and grid take turns in several rounds after a warm-up round of each.")
         {
-            mode, concurrency, seconds, warmup, payload, json,
+            mode, concurrency, seconds, warmup, payload, rounds, json,
         };
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
         {
             var options = new LoadOptions(parseResult.GetValue(concurrency), parseResult.GetValue(seconds),
-                parseResult.GetValue(warmup), parseResult.GetValue(payload));
-            if (options.Concurrency < 1 || options.Seconds <= 0 || options.WarmupSeconds < 0 || options.PayloadBytes < 0)
-                throw new UsageException("--concurrency must be at least 1, --seconds positive, --warmup and --payload not negative");
+                parseResult.GetValue(warmup), parseResult.GetValue(payload), parseResult.GetValue(rounds));
+            if (options.Concurrency < 1 || options.Seconds <= 0 || options.WarmupSeconds < 0 || options.PayloadBytes < 0 || options.Rounds < 1)
+                throw new UsageException("--concurrency and --rounds must be at least 1, --seconds positive, --warmup and --payload not negative");
             var report = await LoadBench.RunAsync(parseResult.GetValue(mode)!, options).ConfigureAwait(false);
             var jsonTarget = parseResult.GetValue(json);
             if (jsonTarget == "-")
