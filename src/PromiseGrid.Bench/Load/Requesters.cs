@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Protocol;
 
 namespace PromiseGrid.Bench.Load;
@@ -27,7 +28,8 @@ public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter
     private void Send()
     {
         _sentAt = Stopwatch.GetTimestamp();
-        kernel.Tell(new Complete(++_id, sequence, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 10_000), Self);
+        // Deadlines as IGrid computes them: from the timestamp taken for latency anyway.
+        kernel.Tell(new Complete(++_id, sequence, DeadlineClock.UnixMsAt(_sentAt) + 10_000), Self);
     }
 }
 

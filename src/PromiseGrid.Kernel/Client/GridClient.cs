@@ -63,7 +63,7 @@ public sealed class GridClient : IExtension, IGrid
         if (budget <= TimeSpan.Zero)
             return BrokenPromise(id, sequence, budget); // e.g. a module passing on a deadline that has run out
         var started = Stopwatch.GetTimestamp();
-        var request = new Complete(id, sequence, DateTimeOffset.UtcNow.Add(budget).ToUnixTimeMilliseconds());
+        var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds);
         var pending = new PendingCompletion(request, PredictedNode(sequence));
         _pending[id] = pending;
         Completion completion;
