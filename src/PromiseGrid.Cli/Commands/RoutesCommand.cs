@@ -11,7 +11,7 @@ public static class RoutesCommand
     {
         var json = new Option<bool>("--json")
         {
-            Description = "Print the node's JSON unchanged (fields: prefix, prefixHex, module, node, pure)",
+            Description = "Print the node's JSON unchanged (fields: prefix, prefixHex, module, node, pure, reachable)",
         };
         var command = new Command("routes",
             "List the routes the node knows, cluster-wide: each registered prefix (in text notation), "
