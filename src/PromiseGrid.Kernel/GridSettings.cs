@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel;
 
@@ -9,7 +10,8 @@ public sealed record GridSettings(
     TimeSpan DefaultDeadline,
     TimeSpan MaxDeadline,
     string KernelActorName,
-    int MaxPrefixBytes)
+    int MaxPrefixBytes,
+    SecuritySettings Security)
 {
     private const string ReferenceResource = "PromiseGrid.Kernel.reference.conf";
 
@@ -35,7 +37,8 @@ public sealed record GridSettings(
             DefaultDeadline: grid.GetTimeSpan("default-deadline"),
             MaxDeadline: grid.GetTimeSpan("max-deadline"),
             KernelActorName: grid.GetString("kernel-actor-name"),
-            MaxPrefixBytes: grid.GetInt("max-prefix-bytes"));
+            MaxPrefixBytes: grid.GetInt("max-prefix-bytes"),
+            Security: SecuritySettings.Create(grid));
         settings.Validate();
         return settings;
     }

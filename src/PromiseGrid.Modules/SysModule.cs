@@ -9,21 +9,24 @@ namespace PromiseGrid.Modules;
 
 /// <summary>
 /// <c>sys/</c>: the grid describing itself, as JSON. <c>sys/routes</c> lists every route this
-/// node knows; <c>sys/members</c> lists the cluster's members and whether they are reachable.
-/// Each query is its own prefix, so an unknown one is a plain NoRoute.
+/// node knows; <c>sys/members</c> lists the cluster's members and whether they are reachable;
+/// <c>sys/ledger</c> lists this node's promise ledger (per provider and prefix: kept, broken,
+/// latency, score, last reason). Each query is its own prefix, so an unknown one is a plain NoRoute.
 /// </summary>
-public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery)
+public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, LedgerQuery)
 {
     private const string RoutesQuery = "sys/routes";
     private const string MembersQuery = "sys/members";
+    private const string LedgerQuery = "sys/ledger";
     private static readonly Sequence RoutesPrefix = Sequence.FromText(RoutesQuery);
+    private static readonly Sequence LedgerPrefix = Sequence.FromText(LedgerQuery);
 
     public static Props Props() => Akka.Actor.Props.Create<SysModule>();
 
     protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
     {
-        var json = request.Prefix == RoutesPrefix
-            ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Routes.Views())
+        var json = request.Prefix == RoutesPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Routes.Views())
+            : request.Prefix == LedgerPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Ledger.Views())
             : JsonSerializer.SerializeToUtf8Bytes(Members());
         return new(new Sequence(json));
     }

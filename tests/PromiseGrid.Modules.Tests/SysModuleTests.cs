@@ -1,3 +1,6 @@
+using System.Text.Json;
+using PromiseGrid.Kernel.Modules;
+
 namespace PromiseGrid.Modules.Tests;
 
 public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(LocalConfig, output)
@@ -5,7 +8,7 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
     private async Task StartBothAsync()
     {
         await StartModuleAsync(EchoModule.Props(), "echo/");
-        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members");
+        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger");
     }
 
     [Fact]
@@ -28,6 +31,7 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         Assert.Equal(
             [
                 ("echo/", "6563686f2f", "echo", node, true),
+                ("sys/ledger", "7379732f6c6564676572", "sys", node, false),
                 ("sys/members", "7379732f6d656d62657273", "sys", node, false),
                 ("sys/routes", "7379732f726f75746573", "sys", node, false),
             ],
@@ -38,13 +42,13 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
     public async Task Sys_routes_follows_route_changes()
     {
         var echo = await StartModuleAsync(EchoModule.Props(), "echo/");
-        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members");
+        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger");
 
         Sys.Stop(echo);
-        await AwaitAssertAsync(() => Assert.Equal(2, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(3, Grid.Routes.Snapshot.ValueCount), Patience);
 
         var prefixes = JsonArray(await CompleteAsync("sys/routes")).Select(r => r.GetProperty("prefix").GetString());
-        Assert.Equal(["sys/members", "sys/routes"], prefixes);
+        Assert.Equal(["sys/ledger", "sys/members", "sys/routes"], prefixes);
     }
 
     [Fact]
@@ -62,6 +66,58 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         Assert.Equal(0, member.GetProperty("roles").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Sys_ledger_lists_kept_and_broken_promises_per_provider_and_prefix_as_json()
+    {
+        await StartBothAsync();
+        await StartModuleAsync(Props.Create<FailingModule>(), @"fail\x00/");
+        AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/1"));
+        AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/2"));
+        AssertStatus(CompletionStatus.ModuleFailed, await CompleteAsync(@"fail\x00/x"));
+
+        var completion = await CompleteAsync("sys/ledger");
+
+        AssertStatus(CompletionStatus.Completed, completion);
+        var entries = JsonArray(completion);
+        Assert.All(entries, e => Assert.Equal(
+            ["provider", "prefix", "prefix_hex", "kept", "broken", "latency_ms", "score", "last_reason"],
+            e.EnumerateObject().Select(p => p.Name)));
+        var node = SelfAddress.ToString();
+        var echo = Assert.Single(entries, e => e.GetProperty("prefix").GetString() == "echo/");
+        Assert.Equal($"echo@{node}", echo.GetProperty("provider").GetString());
+        Assert.Equal("6563686f2f", echo.GetProperty("prefix_hex").GetString());
+        Assert.Equal(2, echo.GetProperty("kept").GetInt64());
+        Assert.Equal(0, echo.GetProperty("broken").GetInt64());
+        Assert.True(echo.GetProperty("latency_ms").GetDouble() >= 0);
+        Assert.Equal(1.0, echo.GetProperty("score").GetDouble());
+        Assert.Equal(JsonValueKind.Null, echo.GetProperty("last_reason").ValueKind);
+        var failing = Assert.Single(entries, e => e.GetProperty("prefix").GetString() == @"fail\x00/");
+        Assert.Equal($"failing@{node}", failing.GetProperty("provider").GetString());
+        Assert.Equal("6661696c002f", failing.GetProperty("prefix_hex").GetString());
+        Assert.Equal(0, failing.GetProperty("kept").GetInt64());
+        Assert.Equal(1, failing.GetProperty("broken").GetInt64());
+        Assert.Equal(JsonValueKind.Null, failing.GetProperty("latency_ms").ValueKind);
+        Assert.Equal(0.9, failing.GetProperty("score").GetDouble());
+        Assert.Equal("InvalidOperationException: out of order", failing.GetProperty("last_reason").GetString());
+    }
+
+    [Fact]
+    public async Task Sys_ledger_lists_every_known_route_with_zero_counts_until_it_is_relied_on()
+    {
+        await StartBothAsync();
+
+        // This very request is recorded only after it has answered.
+        var entries = JsonArray(await CompleteAsync("sys/ledger"));
+
+        Assert.Equal(["echo/", "sys/ledger", "sys/members", "sys/routes"], entries.Select(e => e.GetProperty("prefix").GetString()));
+        Assert.All(entries, e =>
+        {
+            Assert.Equal((0, 0), (e.GetProperty("kept").GetInt64(), e.GetProperty("broken").GetInt64()));
+            Assert.Equal(JsonValueKind.Null, e.GetProperty("latency_ms").ValueKind);
+            Assert.Equal(1.0, e.GetProperty("score").GetDouble());
+        });
+    }
+
     [Theory]
     [InlineData("sys/unknown")]
     [InlineData("sys/")]
@@ -75,5 +131,12 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
 
         AssertStatus(CompletionStatus.NoRoute, completion);
         Assert.Contains(notation, completion.Reason);
+    }
+
+    /// <summary>Fails every request, so the requester's ledger records a broken promise.</summary>
+    private sealed class FailingModule() : ModuleActor("failing", @"fail\x00/")
+    {
+        protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) =>
+            throw new InvalidOperationException("out of order");
     }
 }

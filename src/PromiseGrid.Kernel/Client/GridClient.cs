@@ -4,8 +4,10 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Routing;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel.Client;
 
@@ -14,6 +16,8 @@ namespace PromiseGrid.Kernel.Client;
 /// waits past it; turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
 /// that names who broke it; and when the node serving a request is lost, sends the request
 /// again so the router, which has already stopped using that node, picks another provider.
+/// It also keeps this node's <see cref="PromiseLedger"/>: every completion it receives is
+/// recorded against the provider that kept or broke the promise.
 /// </summary>
 /// <remarks>
 /// A request resent after a node loss may run twice if the lost node was only unreachable
@@ -35,11 +39,19 @@ public sealed class GridClient : IExtension, IGrid
         system.Settings.InjectTopLevelFallback(GridSettings.DefaultConfig());
         Settings = GridSettings.Create(system);
         Routes = new RouteTable();
+        Ledger = new PromiseLedger();
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
         _replies = new ReplySink(system.Provider, Deliver);
         WarnIfFramesTooSmall(system);
-        Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes, ResendRequestsOf), Settings.KernelActorName);
+        Security = new CapabilityGuard(Settings.Security);
+        Security.Replicator = system.SystemActorOf(SecurityReplicator.Props(Security), "security");
+        if (Security.Enforced)
+        {
+            // Revocation must work on every node that checks tokens, whatever modules it runs.
+            system.SystemActorOf(RevocationModule.Props(), "revoke");
+        }
+        Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes, Ledger, ResendRequestsOf), Settings.KernelActorName);
 
         var shutdown = CoordinatedShutdown.Get(system);
         // Before the node leaves, other nodes stop routing here; in-flight requests still finish.
@@ -55,16 +67,27 @@ public sealed class GridClient : IExtension, IGrid
     public IActorRef Kernel { get; }
     public GridSettings Settings { get; }
     public RouteTable Routes { get; }
+    public PromiseLedger Ledger { get; }
 
-    public async Task<Completion> CompleteAsync(Sequence sequence, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    public CapabilityGuard Security { get; }
+
+    /// <summary>Presents this node's own token (<c>promisegrid.security.token</c>), if it has one: modules calling modules.</summary>
+    public Task<Completion> CompleteAsync(Sequence sequence, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+        CompleteAsync(sequence, Security.OwnCapabilityFor(sequence), deadline, cancellationToken);
+
+    public async Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
         var id = Interlocked.Increment(ref _nextId);
         var budget = Settings.DeadlineFor(deadline);
         if (budget <= TimeSpan.Zero)
-            return BrokenPromise(id, sequence, budget); // e.g. a module passing on a deadline that has run out
+        {
+            // E.g. a module passing on a deadline that has run out. Sent nowhere, so no provider
+            // broke anything: named for the reader, not recorded in the ledger.
+            return BrokenPromise(id, PredictedRoute(sequence, id), budget);
+        }
         var started = Stopwatch.GetTimestamp();
-        var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds);
-        var pending = new PendingCompletion(request, PredictedNode(sequence));
+        var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability);
+        var pending = new PendingCompletion(request, PredictedRoute(sequence, id));
         _pending[id] = pending;
         Completion completion;
         try
@@ -74,18 +97,63 @@ public sealed class GridClient : IExtension, IGrid
         }
         catch (TimeoutException)
         {
-            completion = BrokenPromise(id, sequence, budget);
+            completion = BrokenPromise(id, pending.Route, budget);
         }
         finally
         {
             _pending.TryRemove(id, out _);
         }
-        if (completion.Status == CompletionStatus.BrokenPromise)
-            _log.Warning("broken promise id={0} provider={1} reason={2}", id, completion.Provider, completion.Reason);
-        else if (_log.IsDebugEnabled)
-            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
-                id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends);
+        Account(completion, pending, started);
         return completion;
+    }
+
+    /// <summary>
+    /// Records the outcome in the ledger (rules: <see cref="PromiseLedger.OutcomeOf"/>) and logs a
+    /// broken promise once, at WARNING, here on the requester's node.
+    /// </summary>
+    private void Account(Completion completion, PendingCompletion pending, long started)
+    {
+        var outcome = PromiseLedger.OutcomeOf(completion.Status);
+        if (outcome == PromiseOutcome.Kept)
+        {
+            var latency = Stopwatch.GetElapsedTime(started);
+            RecordOf(completion, pending)?.RecordKept(latency);
+            if (_log.IsDebugEnabled)
+                _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
+                    completion.Id, completion.Status, completion.Provider, latency.TotalMilliseconds, pending.Resends);
+        }
+        else if (outcome == PromiseOutcome.Broken)
+        {
+            var record = RecordOf(completion, pending);
+            record?.RecordBroken(completion.Reason);
+            var prefix = record?.Prefix ?? pending.Route?.Prefix;
+            _log.Warning("broken promise provider={0} prefix={1} status={2} reason={3} id={4}",
+                completion.Provider, prefix?.ToString(64) ?? "unknown", completion.Status, completion.Reason, completion.Id);
+        }
+        else if (_log.IsDebugEnabled)
+        {
+            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
+                completion.Id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends);
+        }
+    }
+
+    /// <summary>
+    /// The ledger record of whoever answered: normally the route the request was predicted to
+    /// take (a reference, no lookup). When the answer names another provider, the prediction
+    /// lost a race (see <see cref="PredictedRoute"/>) or routes changed, and the record is found
+    /// by name instead.
+    /// </summary>
+    private PromiseRecord? RecordOf(Completion completion, PendingCompletion pending)
+    {
+        var sentTo = pending.Route;
+        if (sentTo is not null && string.Equals(sentTo.ProviderName, completion.Provider, StringComparison.Ordinal))
+            return sentTo.Promises;
+        if (Routes.Snapshot.TryMatch(pending.Request.Sequence.Span, out var match))
+            foreach (var route in match.Values)
+                if (string.Equals(route.ProviderName, completion.Provider, StringComparison.Ordinal))
+                    return route.Promises;
+        // The provider answered and then left the table: its record is still in the ledger.
+        return sentTo is not null && Ledger.TryGet(completion.Provider, sentTo.Prefix, out var record) ? record : null;
     }
 
     /// <summary>
@@ -118,37 +186,38 @@ public sealed class GridClient : IExtension, IGrid
         {
             if (pending.Target != node || pending.Resends >= MaxResends || pending.Task.IsCompleted) continue;
             pending.Resends++;
-            pending.Target = PredictedNode(pending.Request.Sequence);
+            pending.Route = PredictedRoute(pending.Request.Sequence, pending.Request.Id);
             _log.Info("request resent id={0} lost_node={1} resend={2}", pending.Request.Id, node, pending.Resends);
             Kernel.Tell(pending.Request, _replies);
         }
     }
 
-    /// <summary>The node the router will pick, read from the same snapshot it uses.</summary>
-    private Address? PredictedNode(Sequence sequence) =>
-        Routes.Snapshot.TryMatch(sequence.Span, out var match) ? KernelActor.PickProvider(match.Values, _selfAddress).Node : null;
+    /// <summary>
+    /// The route the router will pick for request <paramref name="id"/>: the same function on the
+    /// same snapshot, this node's address and the same id. One input can move in between: a
+    /// ledger score, when another request's outcome is recorded after this prediction and before
+    /// the router reads it. Then a request may go elsewhere than predicted; answers name their
+    /// provider, so only a timeout is blamed on the predicted one, for that one request.
+    /// </summary>
+    private Route? PredictedRoute(Sequence sequence, long id) =>
+        Routes.Snapshot.TryMatch(sequence.Span, out var match) ? KernelActor.PickProvider(match.Values, _selfAddress, id) : null;
 
-    /// <summary>Names the provider the request was routed to, from the current snapshot.</summary>
-    private Completion BrokenPromise(long id, Sequence sequence, TimeSpan budget)
+    /// <summary>Names the provider the request was routed to.</summary>
+    private static Completion BrokenPromise(long id, Route? route, TimeSpan budget)
     {
-        var provider = "unknown";
-        var prefix = "";
-        if (Routes.Snapshot.TryMatch(sequence.Span, out var match))
-        {
-            var route = KernelActor.PickProvider(match.Values, _selfAddress);
-            provider = route.ProviderName;
-            prefix = route.Prefix.ToString(64);
-        }
+        var provider = route?.ProviderName ?? "unknown";
+        var prefix = route?.Prefix.ToString(64) ?? "";
         return Completion.Failed(id, CompletionStatus.BrokenPromise, provider,
             $"no completion within {budget.TotalMilliseconds:0} ms from {provider} (prefix '{prefix}')");
     }
 
-    /// <summary>One request waiting for its completion, and where it was sent.</summary>
-    private sealed class PendingCompletion(Complete request, Address? target)
+    /// <summary>One request waiting for its completion, and the route it was sent on.</summary>
+    private sealed class PendingCompletion(Complete request, Route? route)
         : TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public Complete Request { get; } = request;
-        public volatile Address? Target = target;
+        public volatile Route? Route = route;
+        public Address? Target => Route?.Node;
         public int Resends;
     }
 }

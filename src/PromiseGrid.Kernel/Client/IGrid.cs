@@ -1,7 +1,9 @@
 using Akka.Actor;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Routing;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel.Client;
 
@@ -19,6 +21,12 @@ public interface IGrid
     /// <summary>This node's current route snapshot.</summary>
     RouteTable Routes { get; }
 
+    /// <summary>This node's capability checks (DESIGN §9): trusted issuers, verified tokens, revocations.</summary>
+    CapabilityGuard Security { get; }
+
+    /// <summary>This node's promise ledger: how providers kept the promises this node's requesters relied on.</summary>
+    PromiseLedger Ledger { get; }
+
     /// <summary>
     /// Completes <paramref name="sequence"/>. Never throws for grid outcomes: the returned
     /// <see cref="Completion.Status"/> says how it ended (a passed deadline is
@@ -26,5 +34,12 @@ public interface IGrid
     /// only when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     /// <param name="deadline">How long to wait; defaults to <c>promisegrid.default-deadline</c>, capped by <c>max-deadline</c>.</param>
+    /// <remarks>The request carries this node's own capability (<c>promisegrid.security.token</c>), if it has one.</remarks>
     Task<Completion> CompleteAsync(Sequence sequence, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes <paramref name="sequence"/> presenting <paramref name="capability"/> (null: none)
+    /// instead of this node's own; otherwise as <see cref="CompleteAsync(Sequence, TimeSpan?, CancellationToken)"/>.
+    /// </summary>
+    Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
 }

@@ -3,6 +3,7 @@ using Akka.Event;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel.Modules;
 
@@ -22,7 +23,11 @@ namespace PromiseGrid.Kernel.Modules;
 /// <para>The module registers its prefixes with the kernel when it starts; its routes go away
 /// when it stops. The reply goes straight to the requester, not back through the router.</para>
 /// <para>A module that throws answers <see cref="CompletionStatus.ModuleFailed"/> with the
-/// exception's message for that request and goes on serving: the actor is not restarted.</para>
+/// exception's message for that request and goes on serving: the actor is not restarted.
+/// Throw <see cref="CompletionRefusedException"/> to answer another status (NoRoute, Denied...).</para>
+/// <para>When the node trusts issuers (<c>PG_TRUST</c>), every request is checked against its
+/// capability before <see cref="CompleteAsync"/> sees it (DESIGN §9); a refused request is
+/// answered <see cref="CompletionStatus.Denied"/> with the reason.</para>
 /// <para>A request object is reused for the next request once its completion has been returned
 /// synchronously: read what you need from it while completing, do not keep it.</para>
 /// <para>Concurrency: <see cref="CompleteAsync"/> is called on the actor's thread, one request
@@ -35,6 +40,8 @@ public abstract class ModuleActor : UntypedActor
     private readonly Sequence[] _prefixes;
     private int _registered;
     private CompletionRequest? _spare;
+    private readonly CapabilityGuard _guard;
+    private VerifiedToken? _lastToken;
 
     /// <param name="name">The module's name, as logs and route listings show it.</param>
     /// <param name="prefixes">The prefixes served, in text notation (<c>echo/</c>, <c>k\x00</c>).</param>
@@ -50,6 +57,7 @@ public abstract class ModuleActor : UntypedActor
         _prefixes = prefixes.ToArray();
         if (_prefixes.Length == 0) throw new ArgumentException($"module '{name}' serves no prefix", nameof(prefixes));
         Grid = Client.Grid.Get(Context.System);
+        _guard = Grid.Security;
         Log = Context.GetLogger();
         var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
         ProviderName = $"{name}@{address}";
@@ -89,7 +97,14 @@ public abstract class ModuleActor : UntypedActor
         switch (message)
         {
             case Complete complete:
-                Serve(complete);
+                if (_guard.Enforced) Admit(complete, Sender);
+                else Serve(complete, Sender);
+                break;
+            case AdmittedRequest admitted:
+                Serve(admitted.Request, Sender);
+                break;
+            case ReplayedRequest replayed:
+                Deny(replayed.Request, Sender, "replayed nonce: this holder proof was used on another node; sign a new one for each request");
                 break;
             case Registered registered:
                 _registered++;
@@ -108,9 +123,36 @@ public abstract class ModuleActor : UntypedActor
         }
     }
 
-    private void Serve(Complete complete)
+    /// <summary>The capability check; serves the request now, once its nonce is replicated, or answers Denied.</summary>
+    private void Admit(Complete complete, IActorRef requester)
     {
-        var requester = Sender;
+        var verdict = _guard.Check(complete, ref _lastToken);
+        switch (verdict.Decision)
+        {
+            case GuardDecision.Allowed:
+                Serve(complete, requester);
+                return;
+            case GuardDecision.AllowedOnceNonceReplicated:
+                // Other nodes learn the nonce before the module runs, so the same proof sent
+                // to them next is a replay there too.
+                _guard.ReplicateNonceAsync(verdict.NonceKey!, verdict.NonceExpiresUnixMs)
+                    .PipeTo(Self, requester, fresh => fresh ? new AdmittedRequest(complete) : new ReplayedRequest(complete),
+                        _ => new AdmittedRequest(complete)); // replication unanswered: the local claim stands
+                return;
+            default:
+                Deny(complete, requester, verdict.Reason!);
+                return;
+        }
+    }
+
+    private void Deny(Complete complete, IActorRef requester, string reason)
+    {
+        Log.Info("request denied id={0} module={1} sequence={2} reason={3}", complete.Id, ModuleName, complete.Sequence.ToString(48), reason);
+        requester.Tell(Completion.Failed(complete.Id, CompletionStatus.Denied, ProviderName, reason));
+    }
+
+    private void Serve(Complete complete, IActorRef requester)
+    {
         var prefixLength = MatchedPrefixLength(complete.Sequence);
         if (prefixLength < 0)
         {
@@ -173,6 +215,8 @@ public abstract class ModuleActor : UntypedActor
         if (error is OperationCanceledException && request.IsPastDeadline)
             return Completion.Failed(request.Id, CompletionStatus.BrokenPromise, ProviderName,
                 $"module '{ModuleName}' gave up at the deadline");
+        if (error is CompletionRefusedException refused)
+            return Completion.Failed(request.Id, refused.Status, ProviderName, refused.Message);
         Log.Warning("module failed module={0} id={1} error={2}: {3}", ModuleName, request.Id, error.GetType().Name, error.Message);
         return Completion.Failed(request.Id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
     }
@@ -187,3 +231,9 @@ public abstract class ModuleActor : UntypedActor
         return best;
     }
 }
+
+/// <summary>A request that passed the capability check after its nonce was replicated; served on the module's thread.</summary>
+internal sealed record AdmittedRequest(Complete Request);
+
+/// <summary>A request whose holder-proof nonce another node had already accepted.</summary>
+internal sealed record ReplayedRequest(Complete Request);

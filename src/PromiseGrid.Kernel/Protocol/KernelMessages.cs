@@ -14,13 +14,34 @@ public interface IKernelMessage;
 /// the same instance to the chosen module; the module replies with a <see cref="Completion"/>
 /// straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
 /// stops waiting (Unix epoch milliseconds), so a module can give up in time.
+/// <paramref name="Capability"/> is the requester's promise token, checked by the node that
+/// hosts the module when that node trusts issuers (DESIGN §9); null when the requester has none.
 /// </summary>
-public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs) : IKernelMessage
+public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null) : IKernelMessage
 {
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
     // reading or logging the message throw.
     public DateTimeOffset Deadline => DateTimeOffset.FromUnixTimeMilliseconds(
         Math.Clamp(DeadlineUnixMs, DateTimeOffset.MinValue.ToUnixTimeMilliseconds(), DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()));
+}
+
+/// <summary>
+/// A capability as it travels with a request: the token (a chain of signed links, see
+/// <c>PromiseGrid.Core.Capabilities.CapabilityToken</c>) and, for a holder-bound token, the
+/// holder's proof over this request's sequence (empty for a bearer token).
+/// </summary>
+/// <remarks>The same instance may ride on many requests: checking nodes cache by the token's bytes.</remarks>
+public sealed record Capability(ReadOnlyMemory<byte> Token, ReadOnlyMemory<byte> Proof)
+{
+    public Capability(ReadOnlyMemory<byte> token) : this(token, ReadOnlyMemory<byte>.Empty) { }
+
+    public bool HasProof => !Proof.IsEmpty;
+
+    // Value equality over the bytes (ReadOnlyMemory compares by reference), so round trips compare equal.
+    public bool Equals(Capability? other) =>
+        other is not null && Token.Span.SequenceEqual(other.Token.Span) && Proof.Span.SequenceEqual(other.Proof.Span);
+
+    public override int GetHashCode() => HashCode.Combine(Token.Length, Proof.Length);
 }
 
 /// <summary>The answer to a <see cref="Complete"/> with the same <paramref name="Id"/>.</summary>

@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 
 namespace PromiseGrid.Kernel.Routing;
@@ -18,7 +19,8 @@ namespace PromiseGrid.Kernel.Routing;
 /// </summary>
 /// <remarks>
 /// Hot path: one size check, one lookup in an immutable <see cref="PrefixTrie{T}"/> snapshot
-/// (no locks, no allocation), one Forward. Everything that allocates (rebuilding the trie,
+/// (no locks, no allocation), a provider choice (with one provider, none; with several, a read
+/// of each one's ledger score), one Forward. Everything that allocates (rebuilding the trie,
 /// replication, logging) happens on route or membership changes, never per completion.
 /// </remarks>
 public sealed class KernelActor : UntypedActor
@@ -28,6 +30,7 @@ public sealed class KernelActor : UntypedActor
 
     private readonly GridSettings _settings;
     private readonly RouteTable _table;
+    private readonly PromiseLedger _ledger;
     private readonly Action<Address> _onNodeLost;
     private readonly PrefixTrieBuilder<Route> _localRoutes = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,11 +40,13 @@ public sealed class KernelActor : UntypedActor
     private readonly ClusterRoutes? _remote;
     private PrefixTrie<Route> _snapshot = PrefixTrie<Route>.Empty;
 
+    /// <param name="ledger">This node's promise ledger: the router reads it to choose among providers.</param>
     /// <param name="onNodeLost">Called after a node's routes were taken out of use, so requesters can retry elsewhere.</param>
-    public KernelActor(GridSettings settings, RouteTable table, Action<Address> onNodeLost)
+    public KernelActor(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost)
     {
         _settings = settings;
         _table = table;
+        _ledger = ledger;
         _onNodeLost = onNodeLost;
         var system = (ExtendedActorSystem)Context.System;
         _selfAddress = system.Provider.DefaultAddress;
@@ -53,8 +58,8 @@ public sealed class KernelActor : UntypedActor
         }
     }
 
-    public static Props Props(GridSettings settings, RouteTable table, Action<Address> onNodeLost) =>
-        Akka.Actor.Props.Create(() => new KernelActor(settings, table, onNodeLost));
+    public static Props Props(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost) =>
+        Akka.Actor.Props.Create(() => new KernelActor(settings, table, ledger, onNodeLost));
 
     protected override void PreStart()
     {
@@ -141,22 +146,20 @@ public sealed class KernelActor : UntypedActor
                 $"no module serves a prefix of '{sequence.ToString(64)}'"));
             return;
         }
-        var route = PickProvider(match.Values, _selfAddress);
+        var route = PickProvider(match.Values, _selfAddress, complete.Id);
         if (_log.IsDebugEnabled)
             _log.Debug("route id={0} prefix={1} provider={2}", complete.Id, route.Prefix, route.ProviderName);
         route.Provider.Forward(complete);
     }
 
     /// <summary>
-    /// The provider a request goes to: one on this node if any (it costs no network hop).
-    /// The requester uses the same choice to name who broke a promise.
+    /// The provider request <paramref name="requestId"/> goes to: the only one, or among several
+    /// the choice of <see cref="ProviderChoice"/> (one that keeps its promises, local among equals,
+    /// now and then a worse one to explore). The requester calls this with the same inputs to
+    /// know where a request went, so it can name who broke a promise.
     /// </summary>
-    internal static Route PickProvider(ImmutableArray<Route> providers, Address self)
-    {
-        foreach (var route in providers)
-            if (route.Node == self) return route;
-        return providers[0];
-    }
+    internal static Route PickProvider(ImmutableArray<Route> providers, Address self, long requestId) =>
+        providers.Length == 1 ? providers[0] : ProviderChoice.Pick(providers, self, requestId);
 
     private void OnRegister(RouteSpec spec, IActorRef provider)
     {
@@ -168,7 +171,7 @@ public sealed class KernelActor : UntypedActor
             return;
         }
         var node = provider.Path.Address.HasLocalScope ? _selfAddress : provider.Path.Address;
-        var route = new Route(spec.Prefix, spec.Module, provider, node, spec.Pure);
+        var route = Tracked(new Route(spec.Prefix, spec.Module, provider, node, spec.Pure));
         // Same prefix and provider again replaces the old entry (the module may change flags).
         _localRoutes.Remove(spec.Prefix, route);
         _localRoutes.Add(spec.Prefix, route);
@@ -289,6 +292,10 @@ public sealed class KernelActor : UntypedActor
         DistributedData.Get(Context.System).Replicator.Tell(update);
     }
 
+    /// <summary>The route with its ledger record attached, looked up once here instead of per request.</summary>
+    private Route Tracked(Route route) =>
+        route.Promises is not null ? route : route with { Promises = _ledger.For(route.ProviderName, route.Prefix) };
+
     private void Rebuild()
     {
         var builder = new PrefixTrieBuilder<Route>();
@@ -296,13 +303,13 @@ public sealed class KernelActor : UntypedActor
         foreach (var (prefix, routes) in _localRoutes.Build().Entries)
             foreach (var route in routes)
             {
-                builder.Add(prefix, route);
+                builder.Add(prefix, Tracked(route));
                 views.Add(RouteView.Of(route, reachable: true));
             }
         if (_remote is not null)
             foreach (var (route, active) in _remote.Routes())
             {
-                if (active) builder.Add(route.Prefix, route);
+                if (active) builder.Add(route.Prefix, Tracked(route));
                 views.Add(RouteView.Of(route, active));
             }
         _snapshot = builder.Build();

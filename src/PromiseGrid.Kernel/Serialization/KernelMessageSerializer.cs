@@ -29,7 +29,8 @@ namespace PromiseGrid.Kernel.Serialization;
 /// </list>
 /// <para>Layouts after the version byte (manifest: fields):</para>
 /// <list type="bullet">
-/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), sequence bytes.</item>
+/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), sequence bytes, then capability:
+/// bool present, and if present token bytes, proof bytes.</item>
 /// <item><c>CN</c> Completion: id int64, status, provider string, reason string?, bytes.</item>
 /// <item><c>R</c>/<c>RD</c> Register/Registered: route = prefix bytes, module string, pure bool.</item>
 /// <item><c>RF</c> RegistrationRefused: route, reason string.</item>
@@ -52,8 +53,8 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
     /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
     public const int SerializerId = 150;
 
-    /// <summary>The first byte of every payload.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>The first byte of every payload. Version 2 added the capability to Complete.</summary>
+    public const byte FormatVersion = 2;
 
     public const string CompleteManifest = "C";
     public const string CompletionManifest = "CN";
@@ -102,7 +103,8 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
                 $"Kernel message with manifest '{manifest}' has format version {version}; this node reads version {FormatVersion} only.");
         object message = manifest switch
         {
-            CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Sequence: reader.Sequence()),
+            CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Sequence: reader.Sequence(),
+                Capability: reader.Bool() ? new Capability(reader.Sequence().Memory, reader.Sequence().Memory) : null),
             CompletionManifest => ReadCompletion(ref reader),
             RegisterManifest => new Register(ReadRoute(ref reader)),
             RegisteredManifest => new Registered(ReadRoute(ref reader)),
@@ -122,12 +124,21 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
 
     private static byte[] Write(Complete m)
     {
-        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.SequenceSize(m.Sequence)];
+        var capability = m.Capability;
+        var capabilitySize = capability is null ? 0
+            : Wire.SequenceSize(new Sequence(capability.Token)) + Wire.SequenceSize(new Sequence(capability.Proof));
+        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
         var writer = new WireWriter(bytes);
         writer.Byte(FormatVersion);
         writer.Int64(m.Id);
         writer.Int64(m.DeadlineUnixMs);
         writer.Sequence(m.Sequence);
+        writer.Bool(capability is not null);
+        if (capability is not null)
+        {
+            writer.Sequence(new Sequence(capability.Token));
+            writer.Sequence(new Sequence(capability.Proof));
+        }
         return Finish(bytes, writer);
     }
 

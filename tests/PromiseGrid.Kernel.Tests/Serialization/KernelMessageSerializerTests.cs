@@ -41,6 +41,8 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         { "Complete, empty", new Complete(1, Sequence.Empty, Deadline) },
         { "Complete, all byte values", new Complete(long.MaxValue, AllByteValues, long.MinValue) },
         { "Complete, text", new Complete(-1, Sequence.FromText(@"echo/hello\x00\xff"), Deadline) },
+        { "Complete, bearer capability", new Complete(2, Sequence.FromUtf8("echo/x"), Deadline, new Capability(AllByteValues.Memory)) },
+        { "Complete, capability with proof", new Complete(3, Sequence.FromUtf8("echo/x"), Deadline, new Capability(Random(1, 700).Memory, Random(2, 100).Memory)) },
         { "Completion, kept", Completion.Kept(7, Sequence.FromUtf8("hello"), "echo@akka.tcp://promisegrid@10.0.0.1:4053") },
         { "Completion, kept, empty", Completion.Kept(8, Sequence.Empty, "") },
         { "Completion, failed, non-ASCII reason", Completion.Failed(9, CompletionStatus.ModuleFailed, "möd@node", "Ausnahme: ungültig — 失败 🚫") },
@@ -150,8 +152,8 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         var (bytes, manifest, back) = RoundTrip(request);
 
         Assert.Equal(KernelMessageSerializer.CompleteManifest, manifest);
-        // version + id + deadline + 3-byte varint length (2^20 needs 21 bits) + the bytes.
-        Assert.Equal(1 + 8 + 8 + 3 + OneMiB, bytes.Length);
+        // version + id + deadline + 3-byte varint length (2^20 needs 21 bits) + the bytes + no capability.
+        Assert.Equal(1 + 8 + 8 + 3 + OneMiB + 1, bytes.Length);
         Assert.Equal(request, back);
     }
 
@@ -177,7 +179,8 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         Assert.Equal(KernelMessageSerializer.FormatVersion, bytes[0]);
         Assert.Equal(new byte[] { 8, 7, 6, 5, 4, 3, 2, 1 }, bytes[1..9]); // little-endian id
         Assert.Equal(new byte[] { 0x80, 0x02 }, bytes[17..19]); // varint 256
-        Assert.Equal(sequence.Span.ToArray(), bytes[19..]);
+        Assert.Equal(sequence.Span.ToArray(), bytes[19..^1]);
+        Assert.Equal(0, bytes[^1]); // no capability
     }
 
     [Fact]
@@ -190,7 +193,7 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
 
         Assert.True(MemoryMarshal.TryGetArray(back.Sequence.Memory, out var segment));
         Assert.Same(bytes, segment.Array);
-        Assert.Equal(bytes.Length - 256, segment.Offset);
+        Assert.Equal(bytes.Length - 256 - 1, segment.Offset);
     }
 
     public static TheoryData<CompletionStatus> Statuses() => new(Enum.GetValues<CompletionStatus>());
@@ -262,11 +265,11 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
     {
         var serializer = (KernelMessageSerializer)SerializerFor(new Unregister(Sequence.Empty));
         var bytes = serializer.ToBinary(new Unregister(Sequence.FromUtf8("x")));
-        bytes[0] = 2;
+        bytes[0] = 1; // the layout before capabilities rode on Complete
 
         var error = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, KernelMessageSerializer.UnregisterManifest));
 
-        Assert.Contains("format version 2", error.Message);
+        Assert.Contains("format version 1", error.Message);
     }
 
     [Theory]
