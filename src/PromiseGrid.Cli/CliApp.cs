@@ -24,6 +24,8 @@ public static class CliApp
             RoutesCommand.Create(global, console),
             StatusCommand.Create(global, console),
             BenchCommand.Create(console),
+            KeyCommand.Create(console),
+            TokenCommand.Create(global, console),
         };
         return root;
     }
@@ -36,7 +38,9 @@ public static class CliApp
         string[] args, CliConsole console, string? nodeFromEnvironment, CancellationToken cancellationToken = default)
     {
         var root = CreateRootCommand(console, nodeFromEnvironment);
-        var parseResult = root.Parse(args);
+        // Response files are off: '@FILE' is how token arguments name a file (pgrid token inspect @t),
+        // and a sequence may start with '@'; neither may be expanded behind the command's back.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
         // System.CommandLine would print every error plus the full help; the contract is one line and
         // exit 2, so parse errors are reported here. Help and --version clear parse errors themselves.

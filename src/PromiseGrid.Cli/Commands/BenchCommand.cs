@@ -4,7 +4,7 @@ using PromiseGrid.Bench.Load;
 namespace PromiseGrid.Cli.Commands;
 
 /// <summary>
-/// <c>pgrid bench local|remote|gateway</c>: runs a load driver in this process (no node needed)
+/// <c>pgrid bench local|remote|gateway|capabilities</c>: runs a load driver in this process (no node needed)
 /// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
 /// </summary>
 public static class BenchCommand
@@ -14,7 +14,8 @@ public static class BenchCommand
         var mode = new Argument<string>("mode")
         {
             Description = "local: requester → router → module vs raw Akka request/reply; remote: the same across two "
-                + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint",
+                + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint; "
+                + "capabilities: the local path on a node that checks a cached bearer token vs the same path with checks off",
         };
         mode.AcceptOnlyFromAmong(LoadBench.Modes);
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed-loop requesters", DefaultValueFactory = _ => 32 };

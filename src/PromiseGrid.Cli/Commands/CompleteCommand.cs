@@ -1,7 +1,10 @@
+using System.Buffers.Text;
 using System.CommandLine;
 using System.Globalization;
 using PromiseGrid.Cli.Gateway;
 using PromiseGrid.Cli.Input;
+using PromiseGrid.Core;
+using PromiseGrid.Core.Capabilities;
 
 namespace PromiseGrid.Cli.Commands;
 
@@ -51,13 +54,24 @@ public static class CompleteCommand
         {
             Description = "Also print provider=<name> (from Grid-Provider) on standard error",
         };
+        var token = new Option<string?>("--token", "-t")
+        {
+            Description = "A capability token to present (sent as Authorization: Grid ...): its text, @FILE, or - for standard input. "
+                          + "Needed when the node serving the prefix trusts issuers (PG_TRUST)",
+            HelpName = "token",
+        };
+        var key = new Option<string?>("--key", "-k")
+        {
+            Description = "For a holder-bound token: the holder's private key (PEM file), to sign a fresh proof over this sequence",
+            HelpName = "path",
+        };
 
         var command = new Command("complete",
             "Complete a sequence: the node routes it to the module serving its longest registered prefix, "
             + "and the completion bytes are written unchanged to standard output (no newline added). "
             + "Give exactly one of <sequence>, --hex, --file, --stdin.")
         {
-            sequence, hex, file, stdin, deadline, showProvider,
+            sequence, hex, file, stdin, deadline, showProvider, token, key,
         };
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
@@ -70,10 +84,18 @@ public static class CompleteCommand
             var deadlineMs = parseResult.GetValue(deadline);
             // Validate everything local (node URL, input) before opening a connection.
             var node = global.GetNode(parseResult);
+            var tokenArgument = parseResult.GetValue(token);
+            var keyArgument = parseResult.GetValue(key);
+            if (keyArgument is not null && tokenArgument is null)
+                throw new UsageException("--key signs a proof for a token: give --token too");
+            if (tokenArgument == "-" && parseResult.GetValue(stdin))
+                throw new UsageException("--token - and --stdin both read standard input: put the token in a file (--token @FILE)");
             var bytes = await input.ReadAsync(console.In, ct).ConfigureAwait(false);
+            var authorization = tokenArgument is null ? null
+                : await Authorization(tokenArgument, keyArgument, bytes, console, ct).ConfigureAwait(false);
 
             using var client = new GatewayClient(node, deadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
-            var completion = await client.CompleteAsync(bytes, deadlineMs, ct).ConfigureAwait(false);
+            var completion = await client.CompleteAsync(bytes, deadlineMs, ct, authorization).ConfigureAwait(false);
 
             if (parseResult.GetValue(showProvider))
                 await console.Error.WriteLineAsync($"provider={completion.Provider}").ConfigureAwait(false);
@@ -83,5 +105,22 @@ public static class CompleteCommand
         }, cancellationToken));
 
         return command;
+    }
+
+    /// <summary>
+    /// <c>Grid &lt;token&gt;</c>, or <c>Grid &lt;token&gt;.&lt;proof&gt;</c> with a proof signed by
+    /// <paramref name="keyArgument"/> over exactly these sequence bytes, now, with a fresh nonce.
+    /// </summary>
+    private static async Task<string> Authorization(string tokenArgument, string? keyArgument, Sequence sequence, CliConsole console, CancellationToken ct)
+    {
+        // Sent as given: the node that hosts the module checks it and says what is wrong with it.
+        var text = await TokenCommand.ReadTokenTextAsync(tokenArgument, console, ct).ConfigureAwait(false);
+        if (text.Length == 0 || text.Any(char.IsWhiteSpace))
+            throw new UsageException("--token: a token is one word of base64url text");
+        var header = $"Grid {text}";
+        if (keyArgument is null) return header;
+        using var holder = TokenCommand.LoadKey(keyArgument, "--key", requirePrivate: true);
+        var proof = HolderProof.Create(holder, sequence.Span, DateTimeOffset.UtcNow);
+        return $"{header}.{Base64Url.EncodeToString(proof)}";
     }
 }

@@ -52,7 +52,8 @@ public sealed class GatewayClient : IDisposable
     /// <c>POST /complete</c>. The completion is read whole before it is returned so that a
     /// connection lost half-way yields an error and no partial output on stdout.
     /// </summary>
-    public async Task<CompletionResult> CompleteAsync(Sequence sequence, int? deadlineMs, CancellationToken cancellationToken)
+    /// <param name="authorization">The value of the <c>Authorization</c> header (<c>Grid &lt;token&gt;[.&lt;proof&gt;]</c>), or null.</param>
+    public async Task<CompletionResult> CompleteAsync(Sequence sequence, int? deadlineMs, CancellationToken cancellationToken, string? authorization = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "complete")
         {
@@ -61,6 +62,8 @@ public sealed class GatewayClient : IDisposable
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         if (deadlineMs is { } ms)
             request.Headers.Add(DeadlineHeader, ms.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (authorization is not null)
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
 
         var (status, body, response) = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         using (response)
