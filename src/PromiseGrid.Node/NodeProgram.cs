@@ -22,7 +22,10 @@ public static class NodeProgram
                     configFile = args[++i];
                     break;
                 case "-h" or "--help":
-                    Console.WriteLine("usage: PromiseGrid.Node [--config FILE]\nSettings come from environment variables (PG_HOST, PG_PORT, PG_SEEDS, PG_HTTP, PG_MODULES, PG_DATA, PG_PLUGINS, PG_LOGLEVEL), the optional HOCON file, and the embedded config/node.conf; see README.md.");
+                    // The variable list comes from the one table NodeSettings maps them with, so it can't fall behind.
+                    Console.WriteLine("usage: PromiseGrid.Node [--config FILE]\nSettings come from environment variables ("
+                                      + string.Join(", ", NodeSettings.EnvironmentKeys.Keys)
+                                      + "), the optional HOCON file, and the embedded config/node.conf; see README.md.");
                     return 0;
                 default:
                     Console.Error.WriteLine($"promisegrid-node: unknown argument '{args[i]}' (try --help)");

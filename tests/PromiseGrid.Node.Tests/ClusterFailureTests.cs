@@ -19,7 +19,7 @@ public sealed class ClusterFailureTests
     private const int HashDeadlineMs = 2000;
     // Time a response may take beyond its deadline (HTTP, scheduling on a loaded 2-core box).
     private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(1500);
-    private const string Node3 = "akka.tcp://promisegrid@node3:4053";
+    private const string Node3 = "akka.ssl.tcp://promisegrid@node3:4053";
 
     private sealed record Outcome(string Kind, HttpStatusCode Status, TimeSpan Elapsed, string Body);
 

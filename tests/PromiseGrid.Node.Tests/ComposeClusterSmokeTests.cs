@@ -50,7 +50,9 @@ public sealed class ComposeClusterSmokeTests
             Assert.Fail($"{timeout.Message}. node1 log:\n{await cluster.LogOf("node1")}");
         }
 
-        Assert.Equal(Nodes.Select(n => $"akka.tcp://promisegrid@{n}:4053"), upMembers);
+        Assert.Equal(Nodes.Select(n => $"akka.ssl.tcp://promisegrid@{n}:4053"), upMembers);
+        // The compose topology runs remoting over mutual TLS, each node with its own certificate.
+        Assert.Contains("remoting tls on certificate=CN=node1, O=PromiseGrid ca=CN=PromiseGrid grid CA", await cluster.LogOf("node1"));
 
         using var echo = await cluster.CompleteAsync("node1", Encoding.UTF8.GetBytes("echo/hi"));
         Assert.Equal(HttpStatusCode.OK, echo.StatusCode);

@@ -110,6 +110,10 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("300 ms", detail);
         Assert.Contains("hang@", detail);
+        // The requester's node logs the broken promise once, at WARNING, naming provider and prefix.
+        await Poll.UntilAsync(() => Task.FromResult(Node.Lines.Any(l => l.Contains("[WARNING]") && l.Contains("broken promise provider=hang@")
+            && l.Contains("prefix=hang/ status=BrokenPromise reason=no completion within 300 ms"))),
+            TimeSpan.FromSeconds(10), () => "no broken promise line for hang/");
     }
 
     [Fact]
@@ -181,6 +185,12 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
         Assert.True(long.Parse(completed.Split(' ')[1]) >= 1, completed);
         Assert.Contains("# TYPE promisegrid_gateway_latency_seconds histogram", text);
         Assert.Contains("promisegrid_routes ", text);
+        // The node's promise ledger, per provider and prefix.
+        var kept = text.Split('\n').Single(l => l.StartsWith("promisegrid_promises_kept_total{provider=\"echo@akka.tcp://promisegrid@", StringComparison.Ordinal)
+            && l.Contains(",prefix=\"echo/\"}", StringComparison.Ordinal));
+        Assert.True(long.Parse(kept.Split(' ')[1]) >= 1, kept);
+        Assert.Contains("# TYPE promisegrid_promises_broken_total counter", text);
+        Assert.Contains("# TYPE promisegrid_promise_latency_seconds gauge", text);
     }
 
     [Fact]

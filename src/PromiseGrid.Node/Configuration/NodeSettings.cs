@@ -19,6 +19,7 @@ public sealed record NodeSettings(
     string DataFolder,
     string PluginsFolder,
     string LogLevel,
+    RemotingTlsSettings Tls,
     GridSettings Grid,
     Config AkkaConfig)
 {
@@ -37,6 +38,13 @@ public sealed record NodeSettings(
         ["PG_DATA"] = "promisegrid.node.data",
         ["PG_PLUGINS"] = "promisegrid.node.plugins",
         ["PG_LOGLEVEL"] = "promisegrid.node.log-level",
+        ["PG_TLS_CERT"] = "promisegrid.node.tls.certificate",
+        ["PG_TLS_PASSWORD"] = "promisegrid.node.tls.password",
+        ["PG_TLS_CA"] = "promisegrid.node.tls.ca",
+        // Capability settings: plain strings here, read and checked by the kernel.
+        ["PG_TRUST"] = "promisegrid.security.trust",
+        ["PG_TOKEN"] = "promisegrid.security.token",
+        ["PG_KEY"] = "promisegrid.security.key",
     };
 
     private static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "ERROR", "OFF"];
@@ -58,10 +66,10 @@ public sealed record NodeSettings(
         var bindHost = string.IsNullOrWhiteSpace(node.GetString("bind-host")) ? host : node.GetString("bind-host").Trim();
         var port = node.GetInt("port");
         if (port is < 0 or > 65535) throw new NodeConfigurationException($"PG_PORT must be a port number from 0 to 65535, got {port}");
+        var tls = ReadTls(node.GetConfig("tls"));
         var seeds = SplitList(node.GetString("seeds"));
         foreach (var seed in seeds)
-            if (!seed.StartsWith($"akka.tcp://{SystemName}@", StringComparison.Ordinal))
-                throw new NodeConfigurationException($"PG_SEEDS entry '{seed}' is not an address like akka.tcp://{SystemName}@host:port");
+            CheckSeed(seed, tls);
         var http = Required(node.GetString("http"), "PG_HTTP");
         if (!Uri.TryCreate(http, UriKind.Absolute, out var httpUri) || httpUri.Scheme is not ("http" or "https"))
             throw new NodeConfigurationException($"PG_HTTP must be a URL like http://127.0.0.1:7070, got '{http}'");
@@ -88,10 +96,43 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.public-hostname = {{Quote(host)}}
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
+            akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
             """);
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, grid, derived.WithFallback(layered));
+            logLevel, tls, grid, derived.WithFallback(layered));
+    }
+
+    /// <summary>
+    /// TLS is on when a certificate is named; then the CA must be named too, since a node that
+    /// trusted nothing (or the system store) would not be checking that peers belong to the grid.
+    /// </summary>
+    private static RemotingTlsSettings ReadTls(Config tls)
+    {
+        var certificate = tls.GetString("certificate", "").Trim();
+        var ca = tls.GetString("ca", "").Trim();
+        if (certificate.Length == 0)
+        {
+            if (ca.Length > 0)
+                throw new NodeConfigurationException("PG_TLS_CA is set but PG_TLS_CERT is not: set both to switch TLS on, or neither");
+            return RemotingTlsSettings.Off;
+        }
+        if (ca.Length == 0)
+            throw new NodeConfigurationException("PG_TLS_CERT is set but PG_TLS_CA is not: TLS needs the grid CA certificate (PEM) to check the other nodes' certificates");
+        return new RemotingTlsSettings(Path.GetFullPath(certificate), tls.GetString("password", ""), Path.GetFullPath(ca));
+    }
+
+    /// <summary>With TLS the transport's address protocol is akka.ssl.tcp: a seed named with the other one is never reached.</summary>
+    private static void CheckSeed(string seed, RemotingTlsSettings tls)
+    {
+        var expected = $"{tls.Protocol}://{SystemName}@";
+        if (seed.StartsWith(expected, StringComparison.Ordinal)) return;
+        var other = tls.Enabled ? "akka.tcp" : "akka.ssl.tcp";
+        if (seed.StartsWith($"{other}://", StringComparison.Ordinal))
+            throw new NodeConfigurationException(tls.Enabled
+                ? $"PG_SEEDS entry '{seed}' uses akka.tcp:// but TLS is on (PG_TLS_CERT): use akka.ssl.tcp://"
+                : $"PG_SEEDS entry '{seed}' uses akka.ssl.tcp:// but TLS is off (PG_TLS_CERT is empty): use akka.tcp://, or set PG_TLS_CERT and PG_TLS_CA");
+        throw new NodeConfigurationException($"PG_SEEDS entry '{seed}' is not an address like {tls.Protocol}://{SystemName}@host:port");
     }
 
     private static Config FromEnvironment(IDictionary environment)

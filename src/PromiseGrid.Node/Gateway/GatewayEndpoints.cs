@@ -9,7 +9,8 @@ namespace PromiseGrid.Node.Gateway;
 /// <summary>
 /// The HTTP contract of a node (DESIGN §8): <c>POST /complete</c>, <c>GET /routes</c>,
 /// <c>GET /health</c>, <c>GET /metrics</c>. Errors are <c>application/problem+json</c> with
-/// the grid's status word in the <c>grid</c> member and the reason in <c>detail</c>.
+/// the grid's status word in the <c>grid</c> member and the reason in <c>detail</c>. A request's
+/// capability comes in <c>Authorization: Grid &lt;token&gt;[.&lt;proof&gt;]</c> (<see cref="GridAuthorization"/>).
 /// </summary>
 public static class GatewayEndpoints
 {
@@ -27,7 +28,7 @@ public static class GatewayEndpoints
             return Results.Json(health, statusCode: health.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/metrics", () => Results.Text(
-            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count),
+            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger),
             "text/plain; version=0.0.4; charset=utf-8"));
     }
 
@@ -47,12 +48,19 @@ public static class GatewayEndpoints
             deadline = TimeSpan.FromMilliseconds(ms);
         }
 
+        // The caller's capability, or none: a gateway caller never borrows the node's own token.
+        if (!GridAuthorization.TryParse(request.Headers.Authorization, out var capability, out var authorizationError))
+        {
+            metrics.Record(CompletionStatus.Denied, 0, 0, Stopwatch.GetTimestamp());
+            return Problem(StatusCodes.Status403Forbidden, "Denied", nameof(CompletionStatus.Denied), authorizationError!);
+        }
+
         var body = await ReadBody(request, limit, http.RequestAborted);
         if (body is null)
             return TooLarge(metrics, $"body is over the limit of {limit} bytes");
 
         var started = Stopwatch.GetTimestamp();
-        var completion = await node.Grid.CompleteAsync(body.Value, deadline, http.RequestAborted);
+        var completion = await node.Grid.CompleteAsync(body.Value, capability, deadline, http.RequestAborted);
         metrics.Record(completion.Status, body.Value.Length, completion.Bytes.Length, started);
         if (completion.Status == CompletionStatus.Completed)
         {

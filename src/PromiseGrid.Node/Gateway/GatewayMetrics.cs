@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 
 namespace PromiseGrid.Node.Gateway;
 
 /// <summary>
 /// Counters of the gateway in Prometheus text format (<c>GET /metrics</c>). Plain interlocked
-/// counters: recording costs a few atomic adds per request and no allocation.
+/// counters: recording costs a few atomic adds per request and no allocation. The node's
+/// promise ledger is rendered alongside, per provider and prefix.
 /// </summary>
 public sealed class GatewayMetrics
 {
@@ -38,7 +40,8 @@ public sealed class GatewayMetrics
     /// <summary>A body over the size limit, refused before it entered the grid.</summary>
     public void RecordTooLarge() => Interlocked.Increment(ref _rejectedTooLarge);
 
-    public string Render(int routes, int members)
+    /// <param name="ledger">This node's promise ledger; null renders no ledger samples.</param>
+    public string Render(int routes, int members, PromiseLedger? ledger = null)
     {
         var text = new StringBuilder();
         text.AppendLine("# HELP promisegrid_gateway_completions_total Completions requested through the gateway, by outcome.");
@@ -72,6 +75,35 @@ public sealed class GatewayMetrics
         text.AppendLine("# HELP promisegrid_cluster_members Members of the cluster as this node sees it.");
         text.AppendLine("# TYPE promisegrid_cluster_members gauge");
         text.Append(CultureInfo.InvariantCulture, $"promisegrid_cluster_members {members}\n");
+        RenderLedger(text, ledger?.Records() ?? []);
         return text.ToString();
     }
+
+    private static void RenderLedger(StringBuilder text, IReadOnlyList<PromiseRecord> records)
+    {
+        var labels = new string[records.Count];
+        for (var i = 0; i < records.Count; i++)
+            labels[i] = $"provider=\"{EscapeLabel(records[i].Provider)}\",prefix=\"{EscapeLabel(records[i].Prefix.ToString())}\"";
+        text.AppendLine("# HELP promisegrid_promises_kept_total Promises kept (completed) per provider and prefix, as this node's requesters saw them.");
+        text.AppendLine("# TYPE promisegrid_promises_kept_total counter");
+        for (var i = 0; i < records.Count; i++)
+            text.Append(CultureInfo.InvariantCulture, $"promisegrid_promises_kept_total{{{labels[i]}}} {records[i].Kept}\n");
+        text.AppendLine("# HELP promisegrid_promises_broken_total Promises broken (deadline passed or module failed) per provider and prefix, as this node's requesters saw them.");
+        text.AppendLine("# TYPE promisegrid_promises_broken_total counter");
+        for (var i = 0; i < records.Count; i++)
+            text.Append(CultureInfo.InvariantCulture, $"promisegrid_promises_broken_total{{{labels[i]}}} {records[i].Broken}\n");
+        text.AppendLine("# HELP promisegrid_promise_latency_seconds Exponentially weighted mean latency of kept promises per provider and prefix.");
+        text.AppendLine("# TYPE promisegrid_promise_latency_seconds gauge");
+        for (var i = 0; i < records.Count; i++)
+            if (records[i].LatencyMs is { } ms)
+                text.Append(CultureInfo.InvariantCulture, $"promisegrid_promise_latency_seconds{{{labels[i]}}} {ms / 1000}\n");
+        text.AppendLine("# HELP promisegrid_promise_score Recent reliability (0 to 1) per provider and prefix, which provider choice reads.");
+        text.AppendLine("# TYPE promisegrid_promise_score gauge");
+        for (var i = 0; i < records.Count; i++)
+            text.Append(CultureInfo.InvariantCulture, $"promisegrid_promise_score{{{labels[i]}}} {records[i].Score}\n");
+    }
+
+    /// <summary>A Prometheus label value: backslash, double quote and line feed escaped.</summary>
+    internal static string EscapeLabel(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

@@ -40,10 +40,18 @@ public sealed class GridNode
         var entries = new ModuleLoader(settings.PluginsFolder).Resolve(settings.Modules);
         Directory.CreateDirectory(settings.DataFolder);
 
-        var system = ActorSystem.Create(NodeSettings.SystemName, settings.AkkaConfig);
+        var security = TransportSecurity.Load(settings.Tls); // certificate errors stop the node before Akka starts
+
+        var system = ActorSystem.Create(NodeSettings.SystemName, TransportSecurity.SystemSetup(settings.AkkaConfig, security));
         Kernel.Client.Grid.Get(system); // the kernel starts here, before any module registers
         var cluster = Cluster.Get(system);
         var log = Logging.GetLogger(system, "promisegrid.node");
+        log.Info("{0}", TransportSecurity.Describe(security));
+        var capabilities = settings.Grid.Security;
+        log.Info(capabilities.Enforced
+            ? "capabilities on trusted_issuers={0} own_token={1}"
+            : "capabilities off (PG_TRUST is empty: every request is served) trusted_issuers={0} own_token={1}",
+            capabilities.Trust.Count, capabilities.OwnToken is null ? "none" : capabilities.OwnToken.Leaf.HashHex[..16]);
         log.Info("node starting address={0} seeds={1} modules={2} data={3}",
             cluster.SelfAddress, settings.Seeds.Count == 0 ? "self" : string.Join(",", settings.Seeds),
             string.Join(",", settings.Modules), settings.DataFolder);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace PromiseGrid.Node.Tests.Harness;
 
@@ -9,8 +10,10 @@ namespace PromiseGrid.Node.Tests.Harness;
 /// address, the service names resolvable inside every namespace. Each cluster gets a unique
 /// name prefix and state folder, so a leftover from a crashed run never collides with it;
 /// <see cref="DisposeAsync"/> stops every node and removes the namespaces. Needs root.
+/// The nodes speak mutual TLS: each cluster gets a grid CA and node certificates of its own,
+/// made by deploy/make-certs.sh in the state folder and mounted in place of ./deploy/certs.
 /// </summary>
-public sealed class ComposeCluster : IAsyncDisposable
+public sealed partial class ComposeCluster : IAsyncDisposable
 {
     private const string PrefixFamily = "pgt";
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(4);
@@ -38,6 +41,9 @@ public sealed class ComposeCluster : IAsyncDisposable
     /// <summary>docker-compose.yml, then any override files merged over it.</summary>
     public IReadOnlyList<string> ComposeFiles { get; }
 
+    /// <summary>This cluster's certificate folder (the compose files' PG_CERTS): ca.crt, ca.key, SERVICE.pfx.</summary>
+    public string CertsDir => Path.Combine(StateDir, "certs");
+
     /// <summary>Every service of the compose file, started or not.</summary>
     public IReadOnlyCollection<string> Services => _services.Keys;
 
@@ -64,6 +70,7 @@ public sealed class ComposeCluster : IAsyncDisposable
         {
             // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
             await cluster.RunAsync(["prune", "--family", PrefixFamily, "--min-age", "1800", "--stop-running"]);
+            await cluster.MakeCertificatesAsync();
             await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, .. services]);
             await cluster.RefreshAsync();
             return cluster;
@@ -170,6 +177,22 @@ public sealed class ComposeCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A fresh grid CA and a certificate for every <c>/certs/NAME.pfx</c> the compose files name
+    /// (PG_TLS_CERT), with no password, in <see cref="CertsDir"/>.
+    /// </summary>
+    private async Task MakeCertificatesAsync()
+    {
+        var names = ComposeFiles
+            .SelectMany(file => CertificateReference().Matches(File.ReadAllText(file)))
+            .Select(match => match.Groups[1].Value)
+            .Distinct(StringComparer.Ordinal);
+        await MakeCerts.RunAsync(CertsDir, names);
+    }
+
+    [GeneratedRegex(@"/certs/([A-Za-z0-9][A-Za-z0-9.-]*)\.pfx")]
+    private static partial Regex CertificateReference();
+
     /// <summary>Runs deploy/compose-netns for this cluster; returns stdout, throws with stderr on failure.</summary>
     private async Task<string> RunAsync(IEnumerable<string> args)
     {
@@ -186,8 +209,10 @@ public sealed class ComposeCluster : IAsyncDisposable
         info.ArgumentList.Add("--state");
         info.ArgumentList.Add(StateDir);
         foreach (var arg in args) info.ArgumentList.Add(arg);
-        foreach (var name in new[] { "PG_NETNS_PREFIX", "PG_NETNS_STATE", "PG_NETNS_DLL", "PG_NETNS_SUBNET", "COMPOSE_FILE" })
+        foreach (var name in new[] { "PG_NETNS_PREFIX", "PG_NETNS_STATE", "PG_NETNS_DLL", "PG_NETNS_SUBNET", "COMPOSE_FILE", "PG_TLS_PASSWORD" })
             info.Environment.Remove(name);
+        // The compose files mount ${PG_CERTS:-./deploy/certs} at /certs: this cluster's own certificates.
+        info.Environment["PG_CERTS"] = CertsDir;
 
         using var process = Process.Start(info)
             ?? throw new InvalidOperationException($"could not start {python} deploy/compose-netns");

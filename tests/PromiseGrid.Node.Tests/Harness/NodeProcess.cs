@@ -13,6 +13,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly TaskCompletionSource<string> _gatewayUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _remotingAddress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private NodeProcess(Process process)
     {
@@ -22,6 +23,12 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public Uri Gateway { get; private set; } = null!;
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
     public string DataFolder { get; private set; } = "";
+
+    /// <summary>The node's Akka address as it logged it at start (<c>node starting address=...</c>), e.g. to name it as a seed.</summary>
+    public string RemotingAddress => _remotingAddress.Task.IsCompletedSuccessfully
+        ? _remotingAddress.Task.Result
+        : throw new InvalidOperationException($"the node has not logged its address yet. Log:\n{Log}");
+
     public IReadOnlyCollection<string> Lines => _lines;
     public string Log => string.Join('\n', _lines);
     public bool HasExited => _process.HasExited;
@@ -73,15 +80,26 @@ public sealed partial class NodeProcess : IAsyncDisposable
         _lines.Enqueue(line);
         var match = GatewayLine().Match(line);
         if (match.Success) _gatewayUrl.TrySetResult(match.Groups[1].Value);
+        var address = StartingLine().Match(line);
+        if (address.Success) _remotingAddress.TrySetResult(address.Groups[1].Value);
     }
 
-    private async Task WaitReadyAsync()
+    /// <summary>
+    /// Waits until the gateway listens (and sets <see cref="Gateway"/>), not until the node is
+    /// healthy: for nodes expected to stay unhealthy, e.g. ones that cannot join.
+    /// </summary>
+    public async Task WaitForGatewayAsync()
     {
         var exited = _process.WaitForExitAsync();
         var first = await Task.WhenAny(_gatewayUrl.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
         if (first != _gatewayUrl.Task)
             throw new InvalidOperationException($"node did not start its gateway (exited: {_process.HasExited}). Log:\n{Log}");
         Gateway = new Uri(await _gatewayUrl.Task);
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        await WaitForGatewayAsync();
         await Poll.UntilAsync(async () =>
         {
             try
@@ -143,4 +161,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     [GeneratedRegex(@"gateway listening url=(\S+)")]
     private static partial Regex GatewayLine();
+
+    [GeneratedRegex(@"node starting address=(\S+)")]
+    private static partial Regex StartingLine();
 }
