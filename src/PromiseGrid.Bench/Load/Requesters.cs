@@ -11,7 +11,8 @@ namespace PromiseGrid.Bench.Load;
 /// itself as the sender, waits for the Completion (which the module sends straight back),
 /// and sends the next. Tell only, no Ask, like the baseline.
 /// </summary>
-public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter meter) : UntypedActor
+/// <param name="capability">Presented with every request (the same instance, as a client holding a token sends it); null for none.</param>
+public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter meter, Capability? capability) : UntypedActor
 {
     private long _id;
     private long _sentAt;
@@ -29,7 +30,7 @@ public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter
     {
         _sentAt = Stopwatch.GetTimestamp();
         // Deadlines as IGrid computes them: from the timestamp taken for latency anyway.
-        kernel.Tell(new Complete(++_id, sequence, DeadlineClock.UnixMsAt(_sentAt) + 10_000), Self);
+        kernel.Tell(new Complete(++_id, sequence, DeadlineClock.UnixMsAt(_sentAt) + 10_000, capability), Self);
     }
 }
 
