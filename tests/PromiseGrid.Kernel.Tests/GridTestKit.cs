@@ -13,6 +13,21 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
         akka.actor.provider = local
         """;
 
+    /// <summary>
+    /// The base of every in-process cluster test: loopback remoting on a free port and fast
+    /// replication; each test adds its failure-detector (and downing) settings.
+    /// </summary>
+    public const string LoopbackClusterConfig = """
+        akka.loglevel = WARNING
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+        akka.remote.dot-netty.tcp.port = 0
+        akka.cluster.distributed-data.gossip-interval = 200ms
+        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+
+        """;
+
     /// <summary>Long enough for any reply that is due; tests never wait this long when all is well.</summary>
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 

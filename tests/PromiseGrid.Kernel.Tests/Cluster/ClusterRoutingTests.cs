@@ -22,19 +22,12 @@ public sealed class BlackHoleModule(string prefix) : ModuleActor("black-hole", p
 /// </summary>
 public sealed class ClusterRoutingTests : TestKit
 {
-    private const string ClusterConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
         akka.cluster.split-brain-resolver.active-strategy = keep-majority
         akka.cluster.split-brain-resolver.stable-after = 2s
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
 
     // A crashed node: it stops without leaving the cluster or withdrawing its routes.

@@ -26,16 +26,9 @@ public sealed class SwitchableModule(AnswerSwitch answers) : ModuleActor("slow",
 /// </summary>
 public sealed class LedgerClusterTests : TestKit
 {
-    private const string ClusterConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
+    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
