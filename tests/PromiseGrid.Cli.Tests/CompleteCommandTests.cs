@@ -106,6 +106,7 @@ public sealed class CompleteCommandTests
     [InlineData(502, "ModuleFailed", "module failed")]
     [InlineData(413, "TooLarge", "too large")]
     [InlineData(503, "Overloaded", "overloaded")]
+    [InlineData(400, "BadRequest", "bad request")]
     public async Task Every_grid_status_is_one_line_naming_status_detail_and_code(int status, string grid, string phrase)
     {
         await using var gateway = await FakeGateway.StartAsync((_, response) =>

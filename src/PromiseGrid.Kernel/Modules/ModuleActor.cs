@@ -80,6 +80,9 @@ public abstract class ModuleActor : UntypedActor
     /// <summary>Pure modules give the same completion for the same sequence, so a cache may answer for them.</summary>
     protected virtual bool Pure => false;
 
+    /// <summary>Whether the route for <paramref name="prefix"/> is pure; by default <see cref="Pure"/> for every prefix.</summary>
+    protected virtual bool IsPure(Sequence prefix) => Pure;
+
     /// <summary>Turns one request into its completion bytes; throw to fail just this request.</summary>
     protected abstract ValueTask<Sequence> CompleteAsync(CompletionRequest request);
 
@@ -89,7 +92,7 @@ public abstract class ModuleActor : UntypedActor
     protected override void PreStart()
     {
         foreach (var prefix in _prefixes)
-            Grid.Kernel.Tell(new Register(new RouteSpec(prefix, ModuleName, Pure)), Self);
+            Grid.Kernel.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
     }
 
     protected sealed override void OnReceive(object message)

@@ -17,4 +17,6 @@ public enum CompletionStatus : byte
     TooLarge = 5,
     /// <summary>The grid refused the work for lack of capacity.</summary>
     Overloaded = 6,
+    /// <summary>The sequence is malformed for the module it reached (say, a CID that does not parse): the requester's mistake.</summary>
+    BadRequest = 7,
 }

@@ -14,6 +14,7 @@ public static class StatusMapping
         CompletionStatus.ModuleFailed => (StatusCodes.Status502BadGateway, "Module failed"),
         CompletionStatus.TooLarge => (StatusCodes.Status413PayloadTooLarge, "Too large"),
         CompletionStatus.Overloaded => (StatusCodes.Status503ServiceUnavailable, "Overloaded"),
+        CompletionStatus.BadRequest => (StatusCodes.Status400BadRequest, "Bad request"),
         _ => (StatusCodes.Status500InternalServerError, status.ToString()),
     };
 }
