@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel;
@@ -11,6 +12,7 @@ public sealed record GridSettings(
     TimeSpan MaxDeadline,
     string KernelActorName,
     int MaxPrefixBytes,
+    CacheSettings Cache,
     SecuritySettings Security)
 {
     private const string ReferenceResource = "PromiseGrid.Kernel.reference.conf";
@@ -38,6 +40,7 @@ public sealed record GridSettings(
             MaxDeadline: grid.GetTimeSpan("max-deadline"),
             KernelActorName: grid.GetString("kernel-actor-name"),
             MaxPrefixBytes: grid.GetInt("max-prefix-bytes"),
+            Cache: CacheSettings.Create(grid),
             Security: SecuritySettings.Create(grid));
         settings.Validate();
         return settings;

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Cluster;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Modules;
 
 namespace PromiseGrid.Modules;
@@ -11,15 +12,18 @@ namespace PromiseGrid.Modules;
 /// <c>sys/</c>: the grid describing itself, as JSON. <c>sys/routes</c> lists every route this
 /// node knows; <c>sys/members</c> lists the cluster's members and whether they are reachable;
 /// <c>sys/ledger</c> lists this node's promise ledger (per provider and prefix: kept, broken,
-/// latency, score, last reason). Each query is its own prefix, so an unknown one is a plain NoRoute.
+/// latency, score, last reason); <c>sys/cache</c> the completion cache's figures. Each query is
+/// its own prefix, so an unknown one is a plain NoRoute.
 /// </summary>
-public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, LedgerQuery)
+public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, LedgerQuery, CacheQuery)
 {
     private const string RoutesQuery = "sys/routes";
     private const string MembersQuery = "sys/members";
     private const string LedgerQuery = "sys/ledger";
+    private const string CacheQuery = "sys/cache";
     private static readonly Sequence RoutesPrefix = Sequence.FromText(RoutesQuery);
     private static readonly Sequence LedgerPrefix = Sequence.FromText(LedgerQuery);
+    private static readonly Sequence CachePrefix = Sequence.FromText(CacheQuery);
 
     public static Props Props() => Akka.Actor.Props.Create<SysModule>();
 
@@ -27,6 +31,7 @@ public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, 
     {
         var json = request.Prefix == RoutesPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Routes.Views())
             : request.Prefix == LedgerPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Ledger.Views())
+            : request.Prefix == CachePrefix ? JsonSerializer.SerializeToUtf8Bytes(CacheView.Of(request.Grid.Cache))
             : JsonSerializer.SerializeToUtf8Bytes(Members());
         return new(new Sequence(json));
     }
@@ -45,6 +50,19 @@ public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, 
         return state.Members
             .Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToArray(), !unreachable.Contains(m.Address)))
             .ToArray();
+    }
+
+    private sealed record CacheView(
+        [property: JsonPropertyName("enabled")] bool Enabled,
+        [property: JsonPropertyName("entries")] int Entries,
+        [property: JsonPropertyName("bytes")] long Bytes,
+        [property: JsonPropertyName("max_bytes")] long MaxBytes,
+        [property: JsonPropertyName("hits")] long Hits,
+        [property: JsonPropertyName("misses")] long Misses,
+        [property: JsonPropertyName("evictions")] long Evictions)
+    {
+        public static CacheView Of(CompletionCache cache) =>
+            new(cache.Enabled, cache.Count, cache.Bytes, cache.Settings.MaxBytes, cache.Hits, cache.Misses, cache.Evictions);
     }
 
     private sealed record MemberView(

@@ -26,7 +26,7 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
         foreach (var props in BuiltInModules.All.Values)
             Sys.ActorOf(props());
 
-        await AwaitAssertAsync(() => Assert.Equal(5, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(6, Grid.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));

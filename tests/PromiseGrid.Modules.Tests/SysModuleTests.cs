@@ -8,7 +8,7 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
     private async Task StartBothAsync()
     {
         await StartModuleAsync(EchoModule.Props(), "echo/");
-        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger");
+        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger", "sys/cache");
     }
 
     [Fact]
@@ -30,7 +30,8 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
             Pure: r.GetProperty("pure").GetBoolean())).ToArray();
         Assert.Equal(
             [
-                ("echo/", "6563686f2f", "echo", node, true),
+                ("echo/", "6563686f2f", "echo", node, false),
+                ("sys/cache", "7379732f6361636865", "sys", node, false),
                 ("sys/ledger", "7379732f6c6564676572", "sys", node, false),
                 ("sys/members", "7379732f6d656d62657273", "sys", node, false),
                 ("sys/routes", "7379732f726f75746573", "sys", node, false),
@@ -42,13 +43,13 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
     public async Task Sys_routes_follows_route_changes()
     {
         var echo = await StartModuleAsync(EchoModule.Props(), "echo/");
-        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger");
+        await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger", "sys/cache");
 
         Sys.Stop(echo);
-        await AwaitAssertAsync(() => Assert.Equal(3, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(4, Grid.Routes.Snapshot.ValueCount), Patience);
 
         var prefixes = JsonArray(await CompleteAsync("sys/routes")).Select(r => r.GetProperty("prefix").GetString());
-        Assert.Equal(["sys/ledger", "sys/members", "sys/routes"], prefixes);
+        Assert.Equal(["sys/cache", "sys/ledger", "sys/members", "sys/routes"], prefixes);
     }
 
     [Fact]
@@ -109,13 +110,32 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         // This very request is recorded only after it has answered.
         var entries = JsonArray(await CompleteAsync("sys/ledger"));
 
-        Assert.Equal(["echo/", "sys/ledger", "sys/members", "sys/routes"], entries.Select(e => e.GetProperty("prefix").GetString()));
+        Assert.Equal(["echo/", "sys/cache", "sys/ledger", "sys/members", "sys/routes"], entries.Select(e => e.GetProperty("prefix").GetString()));
         Assert.All(entries, e =>
         {
             Assert.Equal((0, 0), (e.GetProperty("kept").GetInt64(), e.GetProperty("broken").GetInt64()));
             Assert.Equal(JsonValueKind.Null, e.GetProperty("latency_ms").ValueKind);
             Assert.Equal(1.0, e.GetProperty("score").GetDouble());
         });
+    }
+
+    [Fact]
+    public async Task Sys_cache_shows_the_completion_caches_figures_as_json()
+    {
+        await StartBothAsync();
+        await StartModuleAsync(HashModule.Props(), "hash/sha256/");
+        await CompleteAsync("hash/sha256/abc");
+        await CompleteAsync("hash/sha256/abc");
+
+        var cache = JsonDocument.Parse((await CompleteAsync("sys/cache")).Bytes.Memory).RootElement;
+
+        Assert.True(cache.GetProperty("enabled").GetBoolean());
+        Assert.Equal(1, cache.GetProperty("entries").GetInt32());
+        Assert.Equal(1, cache.GetProperty("hits").GetInt64());
+        Assert.Equal(1, cache.GetProperty("misses").GetInt64());
+        Assert.Equal(0, cache.GetProperty("evictions").GetInt64());
+        Assert.Equal("hash/sha256/abc".Length + 64, cache.GetProperty("bytes").GetInt64());
+        Assert.Equal(64L * 1024 * 1024, cache.GetProperty("max_bytes").GetInt64());
     }
 
     [Theory]

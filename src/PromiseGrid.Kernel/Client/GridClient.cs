@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Routing;
@@ -44,6 +45,7 @@ public sealed class GridClient : IExtension, IGrid
         _selfAddress = system.Provider.DefaultAddress;
         _replies = new ReplySink(system.Provider, Deliver);
         WarnIfFramesTooSmall(system);
+        Cache = new CompletionCache(Settings.Cache);
         Security = new CapabilityGuard(Settings.Security);
         Security.Replicator = system.SystemActorOf(SecurityReplicator.Props(Security), "security");
         if (Security.Enforced)
@@ -70,6 +72,8 @@ public sealed class GridClient : IExtension, IGrid
     public PromiseLedger Ledger { get; }
 
     public CapabilityGuard Security { get; }
+
+    public CompletionCache Cache { get; }
 
     /// <summary>Presents this node's own token (<c>promisegrid.security.token</c>), if it has one: modules calling modules.</summary>
     public Task<Completion> CompleteAsync(Sequence sequence, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>

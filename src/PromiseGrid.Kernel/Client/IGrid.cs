@@ -2,6 +2,7 @@ using Akka.Actor;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Routing;
 using PromiseGrid.Kernel.Security;
 
@@ -23,6 +24,9 @@ public interface IGrid
 
     /// <summary>This node's capability checks (DESIGN §9): trusted issuers, verified tokens, revocations.</summary>
     CapabilityGuard Security { get; }
+
+    /// <summary>This node's cache of completions of pure routes (<c>promisegrid.cache</c>).</summary>
+    CompletionCache Cache { get; }
 
     /// <summary>This node's promise ledger: how providers kept the promises this node's requesters relied on.</summary>
     PromiseLedger Ledger { get; }

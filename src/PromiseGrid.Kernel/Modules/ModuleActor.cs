@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using PromiseGrid.Core;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Security;
@@ -41,6 +42,8 @@ public abstract class ModuleActor : UntypedActor
     private int _registered;
     private CompletionRequest? _spare;
     private readonly CapabilityGuard _guard;
+    private readonly CompletionCache _cache;
+    private bool[] _pure = [];
     private VerifiedToken? _lastToken;
 
     /// <param name="name">The module's name, as logs and route listings show it.</param>
@@ -58,6 +61,7 @@ public abstract class ModuleActor : UntypedActor
         if (_prefixes.Length == 0) throw new ArgumentException($"module '{name}' serves no prefix", nameof(prefixes));
         Grid = Client.Grid.Get(Context.System);
         _guard = Grid.Security;
+        _cache = Grid.Cache;
         Log = Context.GetLogger();
         var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
         ProviderName = $"{name}@{address}";
@@ -91,6 +95,8 @@ public abstract class ModuleActor : UntypedActor
 
     protected override void PreStart()
     {
+        // Asked once, here rather than in the constructor: IsPure is virtual.
+        _pure = _cache.Enabled ? _prefixes.Select(IsPure).ToArray() : new bool[_prefixes.Length];
         foreach (var prefix in _prefixes)
             Grid.Kernel.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
     }
@@ -156,16 +162,24 @@ public abstract class ModuleActor : UntypedActor
 
     private void Serve(Complete complete, IActorRef requester)
     {
-        var prefixLength = MatchedPrefixLength(complete.Sequence);
-        if (prefixLength < 0)
+        var matched = MatchedPrefix(complete.Sequence);
+        if (matched < 0)
         {
             requester.Tell(Completion.Failed(complete.Id, CompletionStatus.ModuleFailed, ProviderName,
                 $"module '{ModuleName}' serves no prefix of '{complete.Sequence.ToString(64)}'"));
             return;
         }
+        // A pure route's completion may be in the cache (checked after the capability check, so
+        // it goes only to requesters this node would serve anyway).
+        var pure = _pure[matched];
+        if (pure && _cache.TryGet(complete.Sequence, out var cached))
+        {
+            requester.Tell(Completion.Kept(complete.Id, cached, ProviderName));
+            return;
+        }
         // Reuse the spare request when the last one completed synchronously; an asynchronous
         // completion keeps its request, so the next one gets a fresh instance.
-        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, prefixLength, complete.Deadline);
+        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, _prefixes[matched].Length, complete.Deadline);
         _spare = null;
         ValueTask<Sequence> pending;
         try
@@ -184,18 +198,21 @@ public abstract class ModuleActor : UntypedActor
             if (request.IsReusable) _spare = request;
             else request.Dispose();
             if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", complete.Id, ModuleName, pending.Result.Length);
+            if (pure) _cache.Add(complete.Sequence, pending.Result);
             requester.Tell(Completion.Kept(complete.Id, pending.Result, ProviderName));
             return;
         }
-        _ = ReplyWhenDone(pending, request, requester);
+        _ = ReplyWhenDone(pending, request, requester, pure ? complete.Sequence : (Sequence?)null);
     }
 
-    private async Task ReplyWhenDone(ValueTask<Sequence> pending, CompletionRequest request, IActorRef requester)
+    /// <param name="cacheAs">The request's sequence when its route is pure: the completion is cached under it.</param>
+    private async Task ReplyWhenDone(ValueTask<Sequence> pending, CompletionRequest request, IActorRef requester, Sequence? cacheAs)
     {
         Completion reply;
         try
         {
             reply = Completion.Kept(request.Id, await pending.ConfigureAwait(false), ProviderName);
+            if (cacheAs is { } sequence) _cache.Add(sequence, reply.Bytes);
             if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", request.Id, ModuleName, reply.Bytes.Length);
         }
         catch (Exception error)
@@ -224,13 +241,13 @@ public abstract class ModuleActor : UntypedActor
         return Completion.Failed(request.Id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
     }
 
-    /// <summary>The longest of this module's prefixes that starts the sequence, or -1.</summary>
-    private int MatchedPrefixLength(Sequence sequence)
+    /// <summary>The index of the longest of this module's prefixes that starts the sequence, or -1.</summary>
+    private int MatchedPrefix(Sequence sequence)
     {
         var best = -1;
-        foreach (var prefix in _prefixes)
-            if (prefix.Length > best && sequence.StartsWith(prefix))
-                best = prefix.Length;
+        for (var i = 0; i < _prefixes.Length; i++)
+            if ((best < 0 || _prefixes[i].Length > _prefixes[best].Length) && sequence.StartsWith(_prefixes[i]))
+                best = i;
         return best;
     }
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using PromiseGrid.Core;
 using PromiseGrid.Core.Capabilities;
 using PromiseGrid.Kernel.Client;
+using PromiseGrid.Kernel.Internal;
 using PromiseGrid.Kernel.Protocol;
 
 namespace PromiseGrid.Kernel.Security;
@@ -24,7 +25,7 @@ public sealed class CapabilityGuard
 {
     private readonly SecuritySettings _settings;
     private readonly Sequence[] _openPrefixes;
-    private readonly ConcurrentDictionary<byte[], VerifiedToken> _verified = new(TokenBytesComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], VerifiedToken> _verified = new(ByteContentComparer.Instance);
     private readonly ConcurrentDictionary<byte[], VerifiedToken>.AlternateLookup<ReadOnlySpan<byte>> _verifiedBySpan;
 
     public CapabilityGuard(SecuritySettings settings)

@@ -28,7 +28,7 @@ public static class GatewayEndpoints
             return Results.Json(health, statusCode: health.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
         app.MapGet("/metrics", () => Results.Text(
-            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger),
+            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger, node.Grid.Cache),
             "text/plain; version=0.0.4; charset=utf-8"));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 
@@ -41,7 +42,7 @@ public sealed class GatewayMetrics
     public void RecordTooLarge() => Interlocked.Increment(ref _rejectedTooLarge);
 
     /// <param name="ledger">This node's promise ledger; null renders no ledger samples.</param>
-    public string Render(int routes, int members, PromiseLedger? ledger = null)
+    public string Render(int routes, int members, PromiseLedger? ledger = null, CompletionCache? cache = null)
     {
         var text = new StringBuilder();
         text.AppendLine("# HELP promisegrid_gateway_completions_total Completions requested through the gateway, by outcome.");
@@ -76,7 +77,27 @@ public sealed class GatewayMetrics
         text.AppendLine("# TYPE promisegrid_cluster_members gauge");
         text.Append(CultureInfo.InvariantCulture, $"promisegrid_cluster_members {members}\n");
         RenderLedger(text, ledger?.Records() ?? []);
+        if (cache is not null) RenderCache(text, cache);
         return text.ToString();
+    }
+
+    private static void RenderCache(StringBuilder text, CompletionCache cache)
+    {
+        text.AppendLine("# HELP promisegrid_cache_hits_total Requests for pure routes answered from the completion cache.");
+        text.AppendLine("# TYPE promisegrid_cache_hits_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_hits_total {cache.Hits}\n");
+        text.AppendLine("# HELP promisegrid_cache_misses_total Requests for pure routes the cache did not hold.");
+        text.AppendLine("# TYPE promisegrid_cache_misses_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_misses_total {cache.Misses}\n");
+        text.AppendLine("# HELP promisegrid_cache_evictions_total Entries dropped to stay within promisegrid.cache.max-bytes.");
+        text.AppendLine("# TYPE promisegrid_cache_evictions_total counter");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_evictions_total {cache.Evictions}\n");
+        text.AppendLine("# HELP promisegrid_cache_bytes Memory the cached sequences and completions take.");
+        text.AppendLine("# TYPE promisegrid_cache_bytes gauge");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_bytes {cache.Bytes}\n");
+        text.AppendLine("# HELP promisegrid_cache_entries Completions in the cache.");
+        text.AppendLine("# TYPE promisegrid_cache_entries gauge");
+        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_entries {cache.Count}\n");
     }
 
     private static void RenderLedger(StringBuilder text, IReadOnlyList<PromiseRecord> records)

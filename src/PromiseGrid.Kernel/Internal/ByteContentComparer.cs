@@ -1,12 +1,13 @@
-namespace PromiseGrid.Kernel.Security;
+namespace PromiseGrid.Kernel.Internal;
 
 /// <summary>
-/// Compares token bytes by content, and lets the verified-token cache be searched with a span
-/// (the bytes as they arrived) without copying them first.
+/// Compares byte arrays by content, and lets a dictionary keyed by them be searched with a span
+/// (the bytes as they arrived) without copying them first: the verified-token cache and the
+/// completion cache.
 /// </summary>
-internal sealed class TokenBytesComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+internal sealed class ByteContentComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
 {
-    public static readonly TokenBytesComparer Instance = new();
+    public static readonly ByteContentComparer Instance = new();
 
     public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
 
@@ -14,7 +15,7 @@ internal sealed class TokenBytesComparer : IEqualityComparer<byte[]>, IAlternate
 
     public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
 
-    // HashCode is seeded per process, so nobody can pick tokens that collide on purpose.
+    // HashCode is seeded per process, so nobody can pick keys that collide on purpose.
     public int GetHashCode(ReadOnlySpan<byte> alternate)
     {
         var hash = new HashCode();
