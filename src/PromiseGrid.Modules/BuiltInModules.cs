@@ -10,5 +10,6 @@ public static class BuiltInModules
         ["echo"] = EchoModule.Props,
         ["sys"] = SysModule.Props,
         ["hash"] = HashModule.Props,
+        ["store"] = Store.StoreModule.Props,
     };
 }

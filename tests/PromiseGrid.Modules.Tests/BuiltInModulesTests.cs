@@ -1,13 +1,18 @@
 namespace PromiseGrid.Modules.Tests;
 
-public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKit(LocalConfig, output)
+public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKit(Config, output)
 {
+    // The store writes under its folder: a temp one, not ./data of the test run.
+    private static readonly string StoreFolder = Path.Combine(Path.GetTempPath(), "pg-builtin-store-" + Guid.NewGuid().ToString("N"));
+    private static readonly string Config = LocalConfig + $"\npromisegrid.store.folder = \"{StoreFolder}\"";
+
     [Theory]
     [InlineData("echo", typeof(EchoModule))]
     [InlineData("ECHO", typeof(EchoModule))]
     [InlineData("sys", typeof(SysModule))]
     [InlineData("Sys", typeof(SysModule))]
     [InlineData("hash", typeof(HashModule))]
+    [InlineData("Store", typeof(PromiseGrid.Modules.Store.StoreModule))]
     public void Built_in_modules_are_found_by_name_ignoring_case(string name, Type expected)
     {
         Assert.True(BuiltInModules.All.TryGetValue(name, out var props));
@@ -15,9 +20,9 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
     }
 
     [Fact]
-    public void Echo_sys_and_hash_are_built_in()
+    public void Echo_sys_hash_and_store_are_built_in()
     {
-        Assert.Equal(["echo", "hash", "sys"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["echo", "hash", "store", "sys"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -26,9 +31,18 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
         foreach (var props in BuiltInModules.All.Values)
             Sys.ActorOf(props());
 
-        await AwaitAssertAsync(() => Assert.Equal(6, Grid.Routes.Snapshot.ValueCount), Patience);
+        // 6 without the store, which adds put, get, has and the three replica prefixes.
+        await AwaitAssertAsync(() => Assert.Equal(12, Grid.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));
+        AssertStatus(CompletionStatus.Completed, await CompleteAsync("store/put/x"));
+        Assert.True(Directory.Exists(Path.Combine(StoreFolder, "blobs")));
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        if (Directory.Exists(StoreFolder)) Directory.Delete(StoreFolder, recursive: true);
     }
 }
