@@ -23,6 +23,8 @@ public static class CliApp
             CompleteCommand.Create(global, console),
             RoutesCommand.Create(global, console),
             StatusCommand.Create(global, console),
+            PutCommand.Create(global, console),
+            GetCommand.Create(global, console),
             BenchCommand.Create(console),
             KeyCommand.Create(console),
             TokenCommand.Create(global, console),

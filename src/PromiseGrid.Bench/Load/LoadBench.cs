@@ -3,10 +3,12 @@ namespace PromiseGrid.Bench.Load;
 /// <summary>Entry of the load modes, shared by <c>PromiseGrid.Bench load</c> and <c>pgrid bench</c>.</summary>
 public static class LoadBench
 {
-    public static readonly string[] Modes = ["local", "remote", "gateway", "capabilities"];
+    public static readonly string[] Modes = ["local", "remote", "gateway", "capabilities", "store"];
 
     public static async Task<LoadReport> RunAsync(string mode, LoadOptions options)
     {
+        // Several comparisons in one run (put, get, cache), so it builds its own report.
+        if (mode == "store") return await StoreBench.RunAsync(options);
         IReadOnlyList<LoadFigure> figures = mode switch
         {
             "local" => await LocalBench.RunAsync(options),

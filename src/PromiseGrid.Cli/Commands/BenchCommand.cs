@@ -4,7 +4,7 @@ using PromiseGrid.Bench.Load;
 namespace PromiseGrid.Cli.Commands;
 
 /// <summary>
-/// <c>pgrid bench local|remote|gateway|capabilities</c>: runs a load driver in this process (no node needed)
+/// <c>pgrid bench local|remote|gateway|capabilities|store</c>: runs a load driver in this process (no node needed)
 /// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
 /// </summary>
 public static class BenchCommand
@@ -15,7 +15,9 @@ public static class BenchCommand
         {
             Description = "local: requester → router → module vs raw Akka request/reply; remote: the same across two "
                 + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint; "
-                + "capabilities: the local path on a node that checks a cached bearer token vs the same path with checks off",
+                + "capabilities: the local path on a node that checks a cached bearer token vs the same path with checks off; "
+                + "store: store/put/ and store/get/ of 1 KiB and 1 MiB blobs (completions/s, MB/s) vs writing (fsync) and reading the same files directly, "
+                + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply)",
         };
         mode.AcceptOnlyFromAmong(LoadBench.Modes);
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed-loop requesters", DefaultValueFactory = _ => 32 };
