@@ -76,7 +76,8 @@ public static class CliApp
                 return token.StartsWith('-') ? $"unknown option '{token}'" : $"unknown command '{token}'";
             }
             var others = parseResult.Errors.Where(e => e.SymbolResult != parseResult.CommandResult).ToList();
-            return others.Count == 0 ? "no command given: use complete, routes or status" : Join(others);
+            var commands = string.Join(", ", parseResult.RootCommandResult.Command.Subcommands.Select(c => c.Name));
+            return others.Count == 0 ? $"no command given: use one of {commands}" : Join(others);
         }
         return Join(parseResult.Errors);
 

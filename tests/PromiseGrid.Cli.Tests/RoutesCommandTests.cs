@@ -4,14 +4,14 @@ public sealed class RoutesCommandTests
 {
     private const string RoutesJson = """
         [
-          {"prefix":"store/","prefixHex":"73746f72652f","module":"store","node":"akka.tcp://promisegrid@node2:4053","pure":false},
-          {"prefix":"echo/","prefixHex":"6563686f2f","module":"echo","node":"akka.tcp://promisegrid@node1:4053","pure":true},
+          {"prefix":"store/","prefixHex":"73746f72652f","module":"store","node":"akka.tcp://promisegrid@node2:4053","pure":false,"reachable":false},
+          {"prefix":"echo/","prefixHex":"6563686f2f","module":"echo","node":"akka.tcp://promisegrid@node1:4053","pure":true,"reachable":true},
           {"prefix":"bin/\\x00","prefixHex":"62696e2f00","module":"binmod","node":"akka.tcp://promisegrid@node1:4053","pure":false}
         ]
         """;
 
     [Fact]
-    public async Task Routes_prints_a_table_of_prefix_module_node()
+    public async Task Routes_prints_a_table_of_prefix_module_node_purity_and_reachability()
     {
         await using var gateway = await FakeGateway.StartAsync((_, response) =>
             FakeGateway.Text(response, 200, "application/json", RoutesJson));
@@ -22,11 +22,12 @@ public sealed class RoutesCommandTests
         Assert.Equal("", result.Stderr);
         var lines = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
-        Assert.Matches(@"^PREFIX\s+MODULE\s+NODE\s+PURE$", lines[0]);
+        Assert.Matches(@"^PREFIX\s+MODULE\s+NODE\s+PURE\s+REACHABLE$", lines[0]);
         // Sorted by prefix, ordinal; the prefix stays in text notation.
-        Assert.Matches(@"^bin/\\x00\s+binmod\s+akka\.tcp://promisegrid@node1:4053\s+no$", lines[1]);
-        Assert.Matches(@"^echo/\s+echo\s+akka\.tcp://promisegrid@node1:4053\s+yes$", lines[2]);
-        Assert.Matches(@"^store/\s+store\s+akka\.tcp://promisegrid@node2:4053\s+no$", lines[3]);
+        // A node that does not say whether a route is reachable (binmod's entry) is taken at its word.
+        Assert.Matches(@"^bin/\\x00\s+binmod\s+akka\.tcp://promisegrid@node1:4053\s+no\s+yes$", lines[1]);
+        Assert.Matches(@"^echo/\s+echo\s+akka\.tcp://promisegrid@node1:4053\s+yes\s+yes$", lines[2]);
+        Assert.Matches(@"^store/\s+store\s+akka\.tcp://promisegrid@node2:4053\s+no\s+no$", lines[3]);
         // Columns line up: every row's module starts where the header's MODULE does.
         var moduleColumn = lines[0].IndexOf("MODULE", StringComparison.Ordinal);
         Assert.All(lines.Skip(1), line => Assert.NotEqual(' ', line[moduleColumn]));

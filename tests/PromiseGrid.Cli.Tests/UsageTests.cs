@@ -14,6 +14,17 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public async Task No_command_is_a_usage_error_naming_every_command()
+    {
+        var result = await Cli.RunAsync([]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Empty(result.Stdout);
+        foreach (var command in new[] { "complete", "routes", "status", "put", "get", "bench", "key", "token" })
+            Assert.Contains(command, result.Stderr);
+    }
+
+    [Fact]
     public async Task Help_default_node_shows_PG_NODE_when_set()
     {
         var result = await Cli.RunAsync(["--help"], nodeFromEnv: "http://grid.example:9000");

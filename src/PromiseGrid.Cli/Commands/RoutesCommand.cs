@@ -47,8 +47,8 @@ public static class RoutesCommand
                 .OrderBy(r => r.Prefix, StringComparer.Ordinal)
                 .ThenBy(r => r.Node, StringComparer.Ordinal)
                 .ThenBy(r => r.Module, StringComparer.Ordinal)
-                .Select(r => (IReadOnlyList<string>)[r.Prefix, r.Module, r.Node, r.Pure ? "yes" : "no"]);
-            TextTable.Write(console.Out, ["PREFIX", "MODULE", "NODE", "PURE"], rows);
+                .Select(r => (IReadOnlyList<string>)[r.Prefix, r.Module, r.Node, r.Pure ? "yes" : "no", r.IsReachable ? "yes" : "no"]);
+            TextTable.Write(console.Out, ["PREFIX", "MODULE", "NODE", "PURE", "REACHABLE"], rows);
             return ExitCodes.Ok;
         }, cancellationToken));
 

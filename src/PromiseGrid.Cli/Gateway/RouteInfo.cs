@@ -9,8 +9,12 @@ public sealed record RouteInfo(
     [property: JsonPropertyName("prefixHex")] string? PrefixHex,
     [property: JsonPropertyName("module")] string Module,
     [property: JsonPropertyName("node")] string Node,
-    [property: JsonPropertyName("pure")] bool Pure)
+    [property: JsonPropertyName("pure")] bool Pure,
+    [property: JsonPropertyName("reachable")] bool? Reachable = null)
 {
+    /// <summary>Whether the router uses the route now; a node that does not say is taken at its word (true).</summary>
+    public bool IsReachable => Reachable ?? true;
+
     /// <summary>
     /// Reads the node's route list. A body that is not that list is the node's fault, so it is a grid
     /// error (exit 1) with the parser's reason, not a crash.
