@@ -15,7 +15,8 @@ public static class RoutesCommand
         };
         var command = new Command("routes",
             "List the routes the node knows, cluster-wide: each registered prefix (in text notation), "
-            + "the module serving it, the node it runs on, and whether it is pure (same sequence, same completion).")
+            + "the module serving it, the node it runs on, whether it is pure (same sequence, same completion), "
+            + "and whether it is reachable (routes of an unreachable node are listed but not used).")
         {
             json,
         };
