@@ -194,6 +194,25 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_repeated_pure_completion_is_a_cache_hit_in_the_metrics()
+    {
+        var sequence = Encoding.UTF8.GetBytes($"hash/sha256/{Guid.NewGuid()}");
+        var first = await (await Node.CompleteAsync(sequence)).Content.ReadAsStringAsync();
+        var hitsBefore = await CacheHitsAsync();
+
+        var second = await (await Node.CompleteAsync(sequence)).Content.ReadAsStringAsync();
+
+        Assert.Equal(first, second);
+        Assert.Equal(hitsBefore + 1, await CacheHitsAsync());
+
+        async Task<long> CacheHitsAsync()
+        {
+            var text = await Node.Http.GetStringAsync(new Uri(Node.Gateway, "/metrics"));
+            return long.Parse(text.Split('\n').Single(l => l.StartsWith("promisegrid_cache_hits_total ", StringComparison.Ordinal)).Split(' ')[1]);
+        }
+    }
+
+    [Fact]
     public void Logs_tell_modules_registered_and_gateway_listening()
     {
         Assert.Contains(Node.Lines, l => l.Contains("module registered module=echo prefix=echo/ node=akka.tcp://promisegrid@"));
