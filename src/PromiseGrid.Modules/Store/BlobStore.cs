@@ -102,10 +102,16 @@ public sealed class BlobStore
     /// <exception cref="OperationCanceledException">Cancelled before the rename; nothing is left behind.</exception>
     public BlobWrite Write(Cid cid, ReadOnlySpan<byte> bytes, CancellationToken cancellationToken = default)
     {
-        var existing = Read(cid);
-        if (existing.IsFound) return BlobWrite.AlreadyPresent;
-        var replacing = existing.State == LocalBlobState.Corrupt;
         var final = PathOf(cid);
+        // A new blob is the common case: check for the file first instead of reading and
+        // catching FileNotFoundException, which cost an exception per put.
+        var replacing = false;
+        if (File.Exists(final))
+        {
+            var existing = Read(cid);
+            if (existing.IsFound) return BlobWrite.AlreadyPresent;
+            replacing = existing.State == LocalBlobState.Corrupt;
+        }
         string? temp = null;
         try
         {
