@@ -15,6 +15,7 @@ public static class MicroBenchmarks
         typeof(PrefixTrieBenchmarks),
         typeof(SequenceTextBenchmarks),
         typeof(SerializerBenchmarks),
+        typeof(MatMulBenchmarks),
     ];
 
     /// <summary>Runs BenchmarkDotNet's switcher over <see cref="Types"/> with <paramref name="args"/>; returns an exit code.</summary>
