@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using PromiseGrid.Core.Content;
+using PromiseGrid.Modules.Store;
 
 namespace PromiseGrid.Bench.Load;
 
@@ -39,10 +39,10 @@ internal sealed class FileBaseline
         if (!Directory.Exists(shard))
         {
             Directory.CreateDirectory(shard);
-            FlushDirectory(_blobs);
+            DirectoryFlush.Flush(_blobs);
         }
         File.Move(temp, final, overwrite: true);
-        FlushDirectory(shard);
+        DirectoryFlush.Flush(shard);
         return cid;
     }
 
@@ -54,31 +54,4 @@ internal sealed class FileBaseline
         var text = cid.ToString();
         return Path.Combine(_blobs, text.Substring(text.Length - 3, 2), text);
     }
-
-    /// <summary>fsync(2) of a folder, so the rename in it is durable (as the store's DirectoryFlush does).</summary>
-    private static void FlushDirectory(string folder)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        var fd = open(folder, 0);
-        if (fd < 0) throw new IOException($"open of directory '{folder}' failed: errno {Marshal.GetLastPInvokeError()}");
-        try
-        {
-            if (fsync(fd) != 0) throw new IOException($"fsync of directory '{folder}' failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-        finally
-        {
-            close(fd);
-        }
-    }
-
-#pragma warning disable SYSLIB1054 // LibraryImport would need AllowUnsafeBlocks for three plain calls
-    [DllImport("libc", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int fsync(int fd);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int close(int fd);
-#pragma warning restore SYSLIB1054
 }

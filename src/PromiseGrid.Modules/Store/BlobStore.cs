@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using PromiseGrid.Core.Content;
-using PromiseGrid.Modules.Store.Internal;
 
 // The tests pause a write between its fsync and its rename (BlobStore.BeforeRename).
 [assembly: InternalsVisibleTo("PromiseGrid.Modules.Tests")]

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PromiseGrid.Modules.Store.Internal;
+namespace PromiseGrid.Modules.Store;
 
 /// <summary>
 /// fsync(2) of a directory, so that a file just renamed into it survives a crash: the rename is
@@ -13,10 +13,11 @@ namespace PromiseGrid.Modules.Store.Internal;
 /// runtime maps "libc" to the platform's C library, e.g. libc.so.6). On Windows, where a
 /// directory cannot be flushed this way and NTFS journals its metadata, it does nothing.
 /// </remarks>
-internal static class DirectoryFlush
+public static class DirectoryFlush
 {
     private const int ReadOnly = 0; // O_RDONLY, the same on Linux and macOS
 
+    /// <summary>Makes the entries of <paramref name="directory"/> durable; throws <see cref="IOException"/> with errno's message.</summary>
     public static void Flush(string directory)
     {
         if (OperatingSystem.IsWindows()) return;
