@@ -45,21 +45,13 @@ public sealed class GatewayMetrics
     public string Render(int routes, int members, PromiseLedger? ledger = null, CompletionCache? cache = null)
     {
         var text = new StringBuilder();
-        text.AppendLine("# HELP promisegrid_gateway_completions_total Completions requested through the gateway, by outcome.");
-        text.AppendLine("# TYPE promisegrid_gateway_completions_total counter");
+        Header(text, "promisegrid_gateway_completions_total", "counter", "Completions requested through the gateway, by outcome.");
         foreach (var status in Statuses)
             text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_completions_total{{status=\"{status}\"}} {Volatile.Read(ref _byStatus[(int)status])}\n");
-        text.AppendLine("# HELP promisegrid_gateway_oversize_rejected_total Request bodies over the size limit, refused with 413 before entering the grid.");
-        text.AppendLine("# TYPE promisegrid_gateway_oversize_rejected_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_oversize_rejected_total {Volatile.Read(ref _rejectedTooLarge)}\n");
-        text.AppendLine("# HELP promisegrid_gateway_request_bytes_total Sequence bytes received.");
-        text.AppendLine("# TYPE promisegrid_gateway_request_bytes_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_request_bytes_total {Volatile.Read(ref _requestBytes)}\n");
-        text.AppendLine("# HELP promisegrid_gateway_response_bytes_total Completion bytes sent.");
-        text.AppendLine("# TYPE promisegrid_gateway_response_bytes_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_response_bytes_total {Volatile.Read(ref _responseBytes)}\n");
-        text.AppendLine("# HELP promisegrid_gateway_latency_seconds Time from request body read to completion.");
-        text.AppendLine("# TYPE promisegrid_gateway_latency_seconds histogram");
+        Single(text, "promisegrid_gateway_oversize_rejected_total", "counter", "Request bodies over the size limit, refused with 413 before entering the grid.", Volatile.Read(ref _rejectedTooLarge));
+        Single(text, "promisegrid_gateway_request_bytes_total", "counter", "Sequence bytes received.", Volatile.Read(ref _requestBytes));
+        Single(text, "promisegrid_gateway_response_bytes_total", "counter", "Completion bytes sent.", Volatile.Read(ref _responseBytes));
+        Header(text, "promisegrid_gateway_latency_seconds", "histogram", "Time from request body read to completion.");
         long cumulative = 0;
         for (var i = 0; i < Bounds.Length; i++)
         {
@@ -70,12 +62,8 @@ public sealed class GatewayMetrics
         text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_bucket{{le=\"+Inf\"}} {cumulative}\n");
         text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_sum {TimeSpan.FromTicks(Volatile.Read(ref _latencyTicks)).TotalSeconds}\n");
         text.Append(CultureInfo.InvariantCulture, $"promisegrid_gateway_latency_seconds_count {cumulative}\n");
-        text.AppendLine("# HELP promisegrid_routes Routes in this node's table.");
-        text.AppendLine("# TYPE promisegrid_routes gauge");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_routes {routes}\n");
-        text.AppendLine("# HELP promisegrid_cluster_members Members of the cluster as this node sees it.");
-        text.AppendLine("# TYPE promisegrid_cluster_members gauge");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cluster_members {members}\n");
+        Single(text, "promisegrid_routes", "gauge", "Routes in this node's table.", routes);
+        Single(text, "promisegrid_cluster_members", "gauge", "Members of the cluster as this node sees it.", members);
         RenderLedger(text, ledger?.Records() ?? []);
         if (cache is not null) RenderCache(text, cache);
         return text.ToString();
@@ -83,21 +71,11 @@ public sealed class GatewayMetrics
 
     private static void RenderCache(StringBuilder text, CompletionCache cache)
     {
-        text.AppendLine("# HELP promisegrid_cache_hits_total Requests for pure routes answered from the completion cache.");
-        text.AppendLine("# TYPE promisegrid_cache_hits_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_hits_total {cache.Hits}\n");
-        text.AppendLine("# HELP promisegrid_cache_misses_total Requests for pure routes the cache did not hold.");
-        text.AppendLine("# TYPE promisegrid_cache_misses_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_misses_total {cache.Misses}\n");
-        text.AppendLine("# HELP promisegrid_cache_evictions_total Entries dropped to stay within promisegrid.cache.max-bytes.");
-        text.AppendLine("# TYPE promisegrid_cache_evictions_total counter");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_evictions_total {cache.Evictions}\n");
-        text.AppendLine("# HELP promisegrid_cache_bytes Memory the cached sequences and completions take.");
-        text.AppendLine("# TYPE promisegrid_cache_bytes gauge");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_bytes {cache.Bytes}\n");
-        text.AppendLine("# HELP promisegrid_cache_entries Completions in the cache.");
-        text.AppendLine("# TYPE promisegrid_cache_entries gauge");
-        text.Append(CultureInfo.InvariantCulture, $"promisegrid_cache_entries {cache.Count}\n");
+        Single(text, "promisegrid_cache_hits_total", "counter", "Requests for pure routes answered from the completion cache.", cache.Hits);
+        Single(text, "promisegrid_cache_misses_total", "counter", "Requests for pure routes the cache did not hold.", cache.Misses);
+        Single(text, "promisegrid_cache_evictions_total", "counter", "Entries dropped to stay within promisegrid.cache.max-bytes.", cache.Evictions);
+        Single(text, "promisegrid_cache_bytes", "gauge", "Memory the cached sequences and completions take.", cache.Bytes);
+        Single(text, "promisegrid_cache_entries", "gauge", "Completions in the cache.", cache.Count);
     }
 
     private static void RenderLedger(StringBuilder text, IReadOnlyList<PromiseRecord> records)
@@ -105,21 +83,17 @@ public sealed class GatewayMetrics
         var labels = new string[records.Count];
         for (var i = 0; i < records.Count; i++)
             labels[i] = $"provider=\"{EscapeLabel(records[i].Provider)}\",prefix=\"{EscapeLabel(records[i].Prefix.ToString())}\"";
-        text.AppendLine("# HELP promisegrid_promises_kept_total Promises kept (completed) per provider and prefix, as this node's requesters saw them.");
-        text.AppendLine("# TYPE promisegrid_promises_kept_total counter");
+        Header(text, "promisegrid_promises_kept_total", "counter", "Promises kept (completed) per provider and prefix, as this node's requesters saw them.");
         for (var i = 0; i < records.Count; i++)
             text.Append(CultureInfo.InvariantCulture, $"promisegrid_promises_kept_total{{{labels[i]}}} {records[i].Kept}\n");
-        text.AppendLine("# HELP promisegrid_promises_broken_total Promises broken (deadline passed or module failed) per provider and prefix, as this node's requesters saw them.");
-        text.AppendLine("# TYPE promisegrid_promises_broken_total counter");
+        Header(text, "promisegrid_promises_broken_total", "counter", "Promises broken (deadline passed or module failed) per provider and prefix, as this node's requesters saw them.");
         for (var i = 0; i < records.Count; i++)
             text.Append(CultureInfo.InvariantCulture, $"promisegrid_promises_broken_total{{{labels[i]}}} {records[i].Broken}\n");
-        text.AppendLine("# HELP promisegrid_promise_latency_seconds Exponentially weighted mean latency of kept promises per provider and prefix.");
-        text.AppendLine("# TYPE promisegrid_promise_latency_seconds gauge");
+        Header(text, "promisegrid_promise_latency_seconds", "gauge", "Exponentially weighted mean latency of kept promises per provider and prefix.");
         for (var i = 0; i < records.Count; i++)
             if (records[i].LatencyMs is { } ms)
                 text.Append(CultureInfo.InvariantCulture, $"promisegrid_promise_latency_seconds{{{labels[i]}}} {ms / 1000}\n");
-        text.AppendLine("# HELP promisegrid_promise_score Recent reliability (0 to 1) per provider and prefix, which provider choice reads.");
-        text.AppendLine("# TYPE promisegrid_promise_score gauge");
+        Header(text, "promisegrid_promise_score", "gauge", "Recent reliability (0 to 1) per provider and prefix, which provider choice reads.");
         for (var i = 0; i < records.Count; i++)
             text.Append(CultureInfo.InvariantCulture, $"promisegrid_promise_score{{{labels[i]}}} {records[i].Score}\n");
     }
@@ -127,4 +101,16 @@ public sealed class GatewayMetrics
     /// <summary>A Prometheus label value: backslash, double quote and line feed escaped.</summary>
     internal static string EscapeLabel(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    /// <summary>The HELP and TYPE lines of one metric (Prometheus text format 0.0.4).</summary>
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    /// <summary>A metric with one unlabelled sample.</summary>
+    private static void Single(StringBuilder text, string name, string type, string help, long value)
+    {
+        Header(text, name, type, help);
+        text.Append(CultureInfo.InvariantCulture, $"{name} {value}\n");
+    }
 }
