@@ -12,6 +12,7 @@ public sealed record GridSettings(
     TimeSpan MaxDeadline,
     string KernelActorName,
     int MaxPrefixBytes,
+    int MaxHops,
     CacheSettings Cache,
     SecuritySettings Security)
 {
@@ -40,6 +41,7 @@ public sealed record GridSettings(
             MaxDeadline: grid.GetTimeSpan("max-deadline"),
             KernelActorName: grid.GetString("kernel-actor-name"),
             MaxPrefixBytes: grid.GetInt("max-prefix-bytes"),
+            MaxHops: grid.GetInt("max-hops"),
             Cache: CacheSettings.Create(grid),
             Security: SecuritySettings.Create(grid));
         settings.Validate();
@@ -64,5 +66,6 @@ public sealed record GridSettings(
         if (MaxDeadline < DefaultDeadline) throw new ConfigurationException("promisegrid.max-deadline must not be below default-deadline");
         if (string.IsNullOrWhiteSpace(KernelActorName)) throw new ConfigurationException("promisegrid.kernel-actor-name must be set");
         if (MaxPrefixBytes <= 0) throw new ConfigurationException("promisegrid.max-prefix-bytes must be positive");
+        if (MaxHops < 0) throw new ConfigurationException("promisegrid.max-hops must not be negative");
     }
 }

@@ -13,6 +13,7 @@ public sealed class GridSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(60), Defaults.MaxDeadline);
         Assert.Equal("kernel", Defaults.KernelActorName);
         Assert.Equal(1024, Defaults.MaxPrefixBytes);
+        Assert.Equal(16, Defaults.MaxHops);
     }
 
     [Fact]
@@ -64,6 +65,7 @@ public sealed class GridSettingsTests
     [InlineData("promisegrid.default-deadline = 0s")]
     [InlineData("promisegrid.max-deadline = 1s")]
     [InlineData("promisegrid.kernel-actor-name = \"\"")]
+    [InlineData("promisegrid.max-hops = -1")]
     [InlineData("promisegrid.kernel-actor-name = \"  \"")]
     [InlineData("promisegrid.max-prefix-bytes = 0")]
     public void Invalid_values_throw_ConfigurationException(string hocon)

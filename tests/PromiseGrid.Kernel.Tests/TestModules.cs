@@ -143,3 +143,24 @@ public sealed class FakeRemoteRef(ActorPath path, IActorRefProvider provider, IA
 
     protected override void TellInternal(object message, IActorRef sender) => target.Tell(message, sender);
 }
+
+/// <summary><c>hops/</c>: answers the hops of the request it serves.</summary>
+public sealed class HopsReportModule() : ModuleActor("hops", "hops/")
+{
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => new(Utf8.Of(request.Hops.ToString()));
+}
+
+/// <summary>
+/// <c>loop/</c>: completes its own whole sequence again, from a thread-pool task after an await
+/// (so the nesting must flow with the execution context), for ever; the innermost refusal comes
+/// back up as <c>hops:status:reason</c>.
+/// </summary>
+public sealed class SelfCallingModule() : ModuleActor("loop", "loop/")
+{
+    protected override async ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        await Task.Yield();
+        var inner = await Task.Run(() => request.Grid.CompleteAsync(request.Sequence, request.Remaining));
+        return inner.IsCompleted ? inner.Bytes : Utf8.Of($"{request.Hops}:{inner.Status}:{inner.Reason}");
+    }
+}

@@ -90,7 +90,8 @@ public sealed class GridClient : IExtension, IGrid
             return BrokenPromise(id, PredictedRoute(sequence, id), budget);
         }
         var started = Stopwatch.GetTimestamp();
-        var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability);
+        var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability,
+            RequestNesting.HopsOfNextRequest);
         var pending = new PendingCompletion(request, PredictedRoute(sequence, id));
         _pending[id] = pending;
         Completion completion;

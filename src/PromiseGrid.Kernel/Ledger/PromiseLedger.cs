@@ -14,7 +14,7 @@ namespace PromiseGrid.Kernel.Ledger;
 /// <para>Outcome rules (<see cref="OutcomeOf"/>): a <see cref="CompletionStatus.Completed"/>
 /// completion is a promise kept, and its latency is recorded; <see cref="CompletionStatus.BrokenPromise"/>
 /// (the deadline passed) and <see cref="CompletionStatus.ModuleFailed"/> are promises broken;
-/// NoRoute, Denied, TooLarge, Overloaded and BadRequest are not the provider's promise and are not counted.
+/// NoRoute, Denied, TooLarge, Overloaded, BadRequest and TooDeep are not the provider's promise and are not counted.
 /// A request whose deadline had passed before it was sent, or that its requester cancelled,
 /// reached no provider and is not counted either.</para>
 /// <para>Recorded only by this node's requesters (<c>GridClient.CompleteAsync</c>): a promise

@@ -22,9 +22,10 @@ public sealed class CompletionRequest : IDisposable
     /// completes synchronously (the hot path allocates no request object), so a module must
     /// not keep a request after its completion is returned.
     /// </summary>
-    internal CompletionRequest Reset(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline)
+    internal CompletionRequest Reset(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline, int hops = 0)
     {
         Id = id;
+        Hops = hops;
         Sequence = sequence;
         PrefixLength = prefixLength;
         Deadline = deadline;
@@ -32,6 +33,12 @@ public sealed class CompletionRequest : IDisposable
     }
 
     public long Id { get; private set; }
+
+    /// <summary>
+    /// How deeply this request is nested (0: from outside the grid). Completions the module asks
+    /// for while serving it carry one more, by themselves (<c>promisegrid.max-hops</c>).
+    /// </summary>
+    public int Hops { get; private set; }
 
     /// <summary>The whole sequence as the requester sent it.</summary>
     public Sequence Sequence { get; private set; }

@@ -179,11 +179,13 @@ public abstract class ModuleActor : UntypedActor
         }
         // Reuse the spare request when the last one completed synchronously; an asynchronous
         // completion keeps its request, so the next one gets a fresh instance.
-        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, _prefixes[matched].Length, complete.Deadline);
+        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, _prefixes[matched].Length, complete.Deadline, complete.Hops);
         _spare = null;
         ValueTask<Sequence> pending;
         try
         {
+            // Sequences the module completes on its way, now or after an await, go one hop deeper.
+            using var nesting = RequestNesting.Serve(complete.Hops);
             pending = CompleteAsync(request);
         }
         catch (Exception error)

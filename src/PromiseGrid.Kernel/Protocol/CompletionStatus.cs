@@ -19,4 +19,6 @@ public enum CompletionStatus : byte
     Overloaded = 6,
     /// <summary>The sequence is malformed for the module it reached (say, a CID that does not parse): the requester's mistake.</summary>
     BadRequest = 7,
+    /// <summary>Modules completing sequences for each other nested deeper than <c>promisegrid.max-hops</c> (say, a module calling itself).</summary>
+    TooDeep = 8,
 }

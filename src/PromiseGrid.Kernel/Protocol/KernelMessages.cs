@@ -16,8 +16,13 @@ public interface IKernelMessage;
 /// stops waiting (Unix epoch milliseconds), so a module can give up in time.
 /// <paramref name="Capability"/> is the requester's promise token, checked by the node that
 /// hosts the module when that node trusts issuers (DESIGN §9); null when the requester has none.
+/// <paramref name="Hops"/> is how deeply the request is nested: 0 from outside the grid, and one
+/// more than the request being served when a module completes a sequence on its way (set by
+/// <c>IGrid.CompleteAsync</c> itself). The router refuses a request past
+/// <c>promisegrid.max-hops</c> with <see cref="CompletionStatus.TooDeep"/>, so a module that calls
+/// itself ends with an error rather than running until the grid is full.
 /// </summary>
-public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null) : IKernelMessage
+public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0) : IKernelMessage
 {
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
     // reading or logging the message throw.

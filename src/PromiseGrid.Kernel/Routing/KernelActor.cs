@@ -140,6 +140,13 @@ public sealed class KernelActor : UntypedActor
                 $"sequence of {sequence.Length} bytes is over the limit of {_settings.MaxSequenceBytes} bytes"));
             return;
         }
+        if (complete.Hops > _settings.MaxHops)
+        {
+            _log.Warning("nesting limit refused id={0} hops={1} limit={2} sequence={3}", complete.Id, complete.Hops, _settings.MaxHops, sequence.ToString(64));
+            Sender.Tell(Completion.Failed(complete.Id, CompletionStatus.TooDeep, _selfName,
+                $"request nested {complete.Hops} deep, over the limit of {_settings.MaxHops} (promisegrid.max-hops): does a module call itself?"));
+            return;
+        }
         if (!_snapshot.TryMatch(sequence.Span, out var match))
         {
             Sender.Tell(Completion.Failed(complete.Id, CompletionStatus.NoRoute, _selfName,

@@ -29,8 +29,8 @@ namespace PromiseGrid.Kernel.Serialization;
 /// </list>
 /// <para>Layouts after the version byte (manifest: fields):</para>
 /// <list type="bullet">
-/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), sequence bytes, then capability:
-/// bool present, and if present token bytes, proof bytes.</item>
+/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), hops varint, sequence bytes, then
+/// capability: bool present, and if present token bytes, proof bytes.</item>
 /// <item><c>CN</c> Completion: id int64, status, provider string, reason string?, bytes.</item>
 /// <item><c>R</c>/<c>RD</c> Register/Registered: route = prefix bytes, module string, pure bool.</item>
 /// <item><c>RF</c> RegistrationRefused: route, reason string.</item>
@@ -53,8 +53,8 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
     /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
     public const int SerializerId = 150;
 
-    /// <summary>The first byte of every payload. Version 2 added the capability to Complete.</summary>
-    public const byte FormatVersion = 2;
+    /// <summary>The first byte of every payload. Version 2 added the capability to Complete, version 3 its hops.</summary>
+    public const byte FormatVersion = 3;
 
     public const string CompleteManifest = "C";
     public const string CompletionManifest = "CN";
@@ -103,8 +103,8 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
                 $"Kernel message with manifest '{manifest}' has format version {version}; this node reads version {FormatVersion} only.");
         object message = manifest switch
         {
-            CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Sequence: reader.Sequence(),
-                Capability: reader.Bool() ? new Capability(reader.Sequence().Memory, reader.Sequence().Memory) : null),
+            CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Hops: ReadHops(ref reader),
+                Sequence: reader.Sequence(), Capability: reader.Bool() ? new Capability(reader.Sequence().Memory, reader.Sequence().Memory) : null),
             CompletionManifest => ReadCompletion(ref reader),
             RegisterManifest => new Register(ReadRoute(ref reader)),
             RegisteredManifest => new Registered(ReadRoute(ref reader)),
@@ -127,11 +127,13 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
         var capability = m.Capability;
         var capabilitySize = capability is null ? 0
             : Wire.SequenceSize(new Sequence(capability.Token)) + Wire.SequenceSize(new Sequence(capability.Proof));
-        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
+        var hops = (uint)Math.Max(m.Hops, 0);
+        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
         var writer = new WireWriter(bytes);
         writer.Byte(FormatVersion);
         writer.Int64(m.Id);
         writer.Int64(m.DeadlineUnixMs);
+        writer.VarUInt32(hops);
         writer.Sequence(m.Sequence);
         writer.Bool(capability is not null);
         if (capability is not null)
@@ -232,6 +234,13 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
             : throw new InvalidOperationException($"Kernel message sized {bytes.Length} bytes but wrote {writer.Position}.");
 
     // ---- reading ----
+
+    private static int ReadHops(ref WireReader reader)
+    {
+        var hops = reader.VarUInt32();
+        return hops <= int.MaxValue ? (int)hops
+            : throw new SerializationException($"Complete has {hops} hops, more than any node allows.");
+    }
 
     private static Completion ReadCompletion(ref WireReader reader)
     {

@@ -15,6 +15,7 @@ public static class StatusMapping
         CompletionStatus.TooLarge => (StatusCodes.Status413PayloadTooLarge, "Too large"),
         CompletionStatus.Overloaded => (StatusCodes.Status503ServiceUnavailable, "Overloaded"),
         CompletionStatus.BadRequest => (StatusCodes.Status400BadRequest, "Bad request"),
+        CompletionStatus.TooDeep => (StatusCodes.Status508LoopDetected, "Too deep"),
         _ => (StatusCodes.Status500InternalServerError, status.ToString()),
     };
 }

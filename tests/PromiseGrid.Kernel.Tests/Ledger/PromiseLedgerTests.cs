@@ -144,6 +144,7 @@ public sealed class PromiseLedgerTests
     [InlineData(CompletionStatus.TooLarge, PromiseOutcome.NotCounted)]
     [InlineData(CompletionStatus.Overloaded, PromiseOutcome.NotCounted)]
     [InlineData(CompletionStatus.BadRequest, PromiseOutcome.NotCounted)]
+    [InlineData(CompletionStatus.TooDeep, PromiseOutcome.NotCounted)]
     public void Only_completions_deadlines_and_module_failures_are_the_providers_promise(CompletionStatus status, PromiseOutcome expected)
     {
         Assert.Equal(expected, PromiseLedger.OutcomeOf(status));
