@@ -164,3 +164,20 @@ public sealed class SelfCallingModule() : ModuleActor("loop", "loop/")
         return inner.IsCompleted ? inner.Bytes : Utf8.Of($"{request.Hops}:{inner.Status}:{inner.Reason}");
     }
 }
+
+/// <summary>
+/// <c>parts/TEXT</c>: sends each byte of TEXT as a part from a worker thread, then completes with
+/// <c>TEXT</c> followed by <c>|streamed</c> or <c>|whole</c>, as the requester asked.
+/// </summary>
+public sealed class StreamingModule() : ModuleActor("parts", "parts/")
+{
+    protected override async ValueTask<Sequence> CompleteAsync(CompletionRequest request)
+    {
+        var rest = request.Rest;
+        await Task.Run(() =>
+        {
+            for (var i = 0; i < rest.Length; i++) request.SendPart(rest.Slice(i, 1));
+        });
+        return rest.Concat(Utf8.Of(request.IsStreamed ? "|streamed" : "|whole"));
+    }
+}

@@ -18,7 +18,7 @@ public sealed class GatewayNodeFixture : IAsyncLifetime
         Node = await NodeProcess.StartAsync(new Dictionary<string, string>
         {
             ["PG_PLUGINS"] = RepoPaths.TestPluginsFolder,
-            ["PG_MODULES"] = "echo,sys,hash,PromiseGrid.TestPlugins.FlakyModule,PromiseGrid.TestPlugins.HangModule",
+            ["PG_MODULES"] = "echo,sys,hash,PromiseGrid.TestPlugins.FlakyModule,PromiseGrid.TestPlugins.HangModule,PromiseGrid.TestPlugins.DripModule,PromiseGrid.TestPlugins.LoopModule",
         }, "--config", config);
     }
 

@@ -136,6 +136,14 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_module_calling_itself_is_508_too_deep_long_before_its_deadline()
+    {
+        using var response = await Node.CompleteAsync("loop/x"u8.ToArray(), deadlineMs: 60_000);
+        var problem = await AssertProblem(response, (HttpStatusCode)508, "TooDeep");
+        Assert.Contains("promisegrid.max-hops", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_bad_deadline_header_is_400()
     {
         var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Node.Gateway, "/complete")) { Content = new ByteArrayContent("echo/x"u8.ToArray()) };

@@ -50,6 +50,11 @@ public static class CompleteCommand
                 return null;
             },
         };
+        var stream = new Option<bool>("--stream", "-s")
+        {
+            Description = $"Write the completion as the module produces it (sent as {GatewayClient.StreamHeader}: 1), e.g. a gpt/ continuation. "
+                          + "A request that fails half-way leaves what arrived on standard output and exits with an error",
+        };
         var showProvider = new Option<bool>("--show-provider", "-p")
         {
             Description = "Also print provider=<name> (from Grid-Provider) on standard error",
@@ -71,7 +76,7 @@ public static class CompleteCommand
             + "and the completion bytes are written unchanged to standard output (no newline added). "
             + "Give exactly one of <sequence>, --hex, --file, --stdin.")
         {
-            sequence, hex, file, stdin, deadline, showProvider, token, key,
+            sequence, hex, file, stdin, deadline, stream, showProvider, token, key,
         };
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
@@ -95,6 +100,13 @@ public static class CompleteCommand
                 : await Authorization(tokenArgument, keyArgument, bytes, console, ct).ConfigureAwait(false);
 
             using var client = new GatewayClient(node, deadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+            if (parseResult.GetValue(stream))
+            {
+                var (provider, _) = await client.CompleteStreamingAsync(bytes, deadlineMs, console.StdOut, ct, authorization).ConfigureAwait(false);
+                if (parseResult.GetValue(showProvider))
+                    await console.Error.WriteLineAsync($"provider={provider ?? "(streamed: not named)"}").ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
             var completion = await client.CompleteAsync(bytes, deadlineMs, ct, authorization).ConfigureAwait(false);
 
             if (parseResult.GetValue(showProvider))

@@ -27,6 +27,9 @@ public sealed class GatewayClient : IDisposable
     /// <summary>The response header that names the provider that kept the promise.</summary>
     public const string ProviderHeader = "Grid-Provider";
 
+    /// <summary>Asks the node to write the completion as it is produced.</summary>
+    public const string StreamHeader = "Grid-Stream";
+
     private readonly HttpClient _http;
     private readonly Uri _node;
     private readonly TimeSpan _timeout;
@@ -71,6 +74,73 @@ public sealed class GatewayClient : IDisposable
             if (status != 200) throw Problem.ToException(status, response.ReasonPhrase, body);
             var provider = response.Headers.TryGetValues(ProviderHeader, out var values) ? string.Join(",", values) : null;
             return new CompletionResult(body, provider);
+        }
+    }
+
+    /// <summary>
+    /// <c>POST /complete</c> with <c>Grid-Stream: 1</c>: copies the completion to
+    /// <paramref name="output"/> as the node writes it (a module that streams, e.g. <c>gpt/</c>,
+    /// sends bytes while it produces them). Errors before the first byte are the usual problem
+    /// answers; a request that fails after bytes went out is cut off by the node, which is
+    /// reported as a <see cref="GatewayException"/> naming how many bytes arrived.
+    /// </summary>
+    /// <returns>The provider when the node named one (not for a completion that was streamed), and the bytes written.</returns>
+    public async Task<(string? Provider, long Bytes)> CompleteStreamingAsync(Sequence sequence, int? deadlineMs, Stream output,
+        CancellationToken cancellationToken, string? authorization = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "complete")
+        {
+            Content = new ReadOnlyMemoryContent(sequence.Memory),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Headers.Add(StreamHeader, "1");
+        if (deadlineMs is { } ms)
+            request.Headers.Add(DeadlineHeader, ms.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (authorization is not null)
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new NodeUnreachableException($"cannot reach node {NodeDisplay}: {Reason(e)}", e);
+        }
+        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new NodeUnreachableException($"node {NodeDisplay} did not answer within {_timeout.TotalSeconds:0.#} s", e);
+        }
+        using (response)
+        {
+            if ((int)response.StatusCode != 200)
+            {
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                throw Problem.ToException((int)response.StatusCode, response.ReasonPhrase, body);
+            }
+            var provider = response.Headers.TryGetValues(ProviderHeader, out var values) ? string.Join(",", values) : null;
+            await using var content = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[4096];
+            long total = 0;
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    throw new GatewayException(
+                        $"the completion was cut off after {total} bytes: the request failed after the node began streaming it ({OneLine.Of(e.Message)})",
+                        httpStatus: 200);
+                }
+                if (read == 0) return (provider, total);
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                total += read;
+            }
         }
     }
 

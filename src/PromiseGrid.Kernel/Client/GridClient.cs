@@ -43,7 +43,7 @@ public sealed class GridClient : IExtension, IGrid
         Ledger = new PromiseLedger();
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
-        _replies = new ReplySink(system.Provider, Deliver);
+        _replies = new ReplySink(system.Provider, Deliver, DeliverPart);
         WarnIfFramesTooSmall(system);
         Cache = new CompletionCache(Settings.Cache);
         Security = new CapabilityGuard(Settings.Security);
@@ -79,7 +79,18 @@ public sealed class GridClient : IExtension, IGrid
     public Task<Completion> CompleteAsync(Sequence sequence, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
         CompleteAsync(sequence, Security.OwnCapabilityFor(sequence), deadline, cancellationToken);
 
-    public async Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    public Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, TimeSpan? deadline = null, CancellationToken cancellationToken = default) =>
+        SendAsync(sequence, capability, onPart: null, deadline, cancellationToken);
+
+    public Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, Action<Sequence> onPart, TimeSpan? deadline = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onPart);
+        return SendAsync(sequence, capability, onPart, deadline, cancellationToken);
+    }
+
+    private async Task<Completion> SendAsync(Sequence sequence, Capability? capability, Action<Sequence>? onPart, TimeSpan? deadline,
+        CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId);
         var budget = Settings.DeadlineFor(deadline);
@@ -91,8 +102,8 @@ public sealed class GridClient : IExtension, IGrid
         }
         var started = Stopwatch.GetTimestamp();
         var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability,
-            RequestNesting.HopsOfNextRequest);
-        var pending = new PendingCompletion(request, PredictedRoute(sequence, id));
+            RequestNesting.HopsOfNextRequest, Stream: onPart is not null);
+        var pending = new PendingCompletion(request, PredictedRoute(sequence, id)) { OnPart = onPart };
         _pending[id] = pending;
         Completion completion;
         try
@@ -180,6 +191,19 @@ public sealed class GridClient : IExtension, IGrid
         if (_pending.TryRemove(completion.Id, out var pending)) pending.TrySetResult(completion);
     }
 
+    private void DeliverPart(CompletionPart part)
+    {
+        if (!_pending.TryGetValue(part.Id, out var pending) || pending.OnPart is not { } onPart || part.Bytes.IsEmpty) return;
+        // Parts arrive from one provider at a time, in order: the reply sink is told them in the
+        // order the provider sent them. The lock only keeps a part from racing a resend decision.
+        lock (pending)
+        {
+            if (pending.Task.IsCompleted) return;
+            pending.PartBytes += part.Bytes.Length;
+            onPart(part.Bytes);
+        }
+    }
+
     /// <summary>
     /// Called by the kernel once it has stopped routing to <paramref name="node"/>: every
     /// request that went there goes to the router again, which now picks another provider or
@@ -190,6 +214,17 @@ public sealed class GridClient : IExtension, IGrid
         foreach (var pending in _pending.Values)
         {
             if (pending.Target != node || pending.Resends >= MaxResends || pending.Task.IsCompleted) continue;
+            lock (pending)
+            {
+                if (pending.PartBytes > 0)
+                {
+                    // Another provider would start over rather than continue the bytes already streamed.
+                    if (_pending.TryRemove(pending.Request.Id, out _))
+                        pending.TrySetResult(Completion.Failed(pending.Request.Id, CompletionStatus.BrokenPromise, pending.Route?.ProviderName ?? "unknown",
+                            $"node {node} was lost after streaming {pending.PartBytes} bytes; a streamed request is not sent again"));
+                    continue;
+                }
+            }
             pending.Resends++;
             pending.Route = PredictedRoute(pending.Request.Sequence, pending.Request.Id);
             _log.Info("request resent id={0} lost_node={1} resend={2}", pending.Request.Id, node, pending.Resends);
@@ -222,6 +257,8 @@ public sealed class GridClient : IExtension, IGrid
     {
         public Complete Request { get; } = request;
         public volatile Route? Route = route;
+        public Action<Sequence>? OnPart { get; init; }
+        public long PartBytes;
         public Address? Target => Route?.Node;
         public int Resends;
     }

@@ -46,4 +46,17 @@ public interface IGrid
     /// instead of this node's own; otherwise as <see cref="CompleteAsync(Sequence, TimeSpan?, CancellationToken)"/>.
     /// </summary>
     Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, TimeSpan? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="CompleteAsync(Sequence, Capability?, TimeSpan?, CancellationToken)"/>, and hands
+    /// <paramref name="onPart"/> each piece of the completion a module sends ahead of it
+    /// (<see cref="CompletionPart"/>), in order, as it arrives. The pieces are a prefix of the
+    /// returned completion's bytes, which holds all of them. <paramref name="onPart"/> runs on the
+    /// thread that delivers the piece: it must be quick and must not block (hand the piece on, say
+    /// to a channel). Unlike other requests, a streamed request whose provider's node is lost after
+    /// it sent a piece is not sent again (a second provider would not continue the first one's
+    /// bytes): it ends as <see cref="CompletionStatus.BrokenPromise"/>.
+    /// </summary>
+    Task<Completion> CompleteAsync(Sequence sequence, Capability? capability, Action<Sequence> onPart, TimeSpan? deadline = null,
+        CancellationToken cancellationToken = default);
 }

@@ -12,12 +12,14 @@ namespace PromiseGrid.Kernel.Client;
 internal sealed class ReplySink : MinimalActorRef
 {
     private readonly Action<Completion> _deliver;
+    private readonly Action<CompletionPart> _deliverPart;
 
-    public ReplySink(IActorRefProvider provider, Action<Completion> deliver)
+    public ReplySink(IActorRefProvider provider, Action<Completion> deliver, Action<CompletionPart> deliverPart)
     {
         Provider = provider;
         Path = provider.TempPath();
         _deliver = deliver;
+        _deliverPart = deliverPart;
         provider.RegisterTempActor(this, Path);
     }
 
@@ -28,6 +30,7 @@ internal sealed class ReplySink : MinimalActorRef
     protected override void TellInternal(object message, IActorRef sender)
     {
         if (message is Completion completion) _deliver(completion);
+        else if (message is CompletionPart part) _deliverPart(part);
     }
 
     public void Unregister() => Provider.UnregisterTempActor(Path);

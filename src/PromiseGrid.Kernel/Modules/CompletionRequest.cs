@@ -1,5 +1,7 @@
+using Akka.Actor;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Client;
+using PromiseGrid.Kernel.Protocol;
 
 namespace PromiseGrid.Kernel.Modules;
 
@@ -11,6 +13,7 @@ namespace PromiseGrid.Kernel.Modules;
 public sealed class CompletionRequest : IDisposable
 {
     private CancellationTokenSource? _deadlineSource;
+    private volatile IActorRef? _streamTo;
 
     internal CompletionRequest(IGrid grid)
     {
@@ -22,10 +25,12 @@ public sealed class CompletionRequest : IDisposable
     /// completes synchronously (the hot path allocates no request object), so a module must
     /// not keep a request after its completion is returned.
     /// </summary>
-    internal CompletionRequest Reset(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline, int hops = 0)
+    internal CompletionRequest Reset(long id, Sequence sequence, int prefixLength, DateTimeOffset deadline, int hops = 0,
+        IActorRef? streamTo = null)
     {
         Id = id;
         Hops = hops;
+        _streamTo = streamTo;
         Sequence = sequence;
         PrefixLength = prefixLength;
         Deadline = deadline;
@@ -93,11 +98,26 @@ public sealed class CompletionRequest : IDisposable
     /// <summary>The grid, to complete other sequences from inside this module.</summary>
     public IGrid Grid { get; }
 
+    /// <summary>True when the requester asked for the completion piece by piece (see <see cref="SendPart"/>).</summary>
+    public bool IsStreamed => _streamTo is not null;
+
+    /// <summary>
+    /// Sends <paramref name="part"/> of the completion to the requester now, ahead of the whole,
+    /// when it asked for a stream (otherwise does nothing). The parts, in order, must be a prefix
+    /// of the bytes the module finally returns, which still holds all of them. Thread-safe; may be
+    /// called from the module's worker threads until the completion is returned, not after.
+    /// </summary>
+    public void SendPart(Sequence part)
+    {
+        if (_streamTo is { } requester && !part.IsEmpty) requester.Tell(new CompletionPart(Id, part), ActorRefs.NoSender);
+    }
+
     /// <summary>True when no deadline token was handed out, so the instance can serve the next request.</summary>
-    internal bool IsReusable => _deadlineSource is null;
+    internal bool IsReusable => _deadlineSource is null && _streamTo is null;
 
     public void Dispose()
     {
+        _streamTo = null;
         _deadlineSource?.Dispose();
         _deadlineSource = null;
     }

@@ -179,7 +179,8 @@ public abstract class ModuleActor : UntypedActor
         }
         // Reuse the spare request when the last one completed synchronously; an asynchronous
         // completion keeps its request, so the next one gets a fresh instance.
-        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, _prefixes[matched].Length, complete.Deadline, complete.Hops);
+        var request = (_spare ?? new CompletionRequest(Grid)).Reset(complete.Id, complete.Sequence, _prefixes[matched].Length, complete.Deadline, complete.Hops,
+            complete.Stream ? requester : null);
         _spare = null;
         ValueTask<Sequence> pending;
         try

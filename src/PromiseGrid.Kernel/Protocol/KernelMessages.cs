@@ -21,8 +21,11 @@ public interface IKernelMessage;
 /// <c>IGrid.CompleteAsync</c> itself). The router refuses a request past
 /// <c>promisegrid.max-hops</c> with <see cref="CompletionStatus.TooDeep"/>, so a module that calls
 /// itself ends with an error rather than running until the grid is full.
+/// <paramref name="Stream"/>: the requester takes <see cref="CompletionPart"/>s ahead of the
+/// completion, from modules that produce their answer piece by piece (say, a GPT writing bytes).
 /// </summary>
-public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0) : IKernelMessage
+public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0,
+    bool Stream = false) : IKernelMessage
 {
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
     // reading or logging the message throw.
@@ -62,6 +65,14 @@ public sealed record Completion(long Id, CompletionStatus Status, Sequence Bytes
     public static Completion Failed(long id, CompletionStatus status, string provider, string reason) =>
         new(id, status, Sequence.Empty, provider, reason);
 }
+
+/// <summary>
+/// A piece of the completion of request <paramref name="Id"/>, sent ahead of it to a requester that
+/// asked for a stream (<see cref="Complete.Stream"/>). The parts, in order, are a prefix of the
+/// completion's bytes, and the <see cref="Completion"/> that ends the request still carries all of
+/// them: a requester may ignore parts, and a cache or a ledger never sees them.
+/// </summary>
+public sealed record CompletionPart(long Id, Sequence Bytes) : IKernelMessage;
 
 /// <summary>What a module promises: to complete sequences starting with <paramref name="Prefix"/>.</summary>
 /// <param name="Pure">Same sequence, same completion: a cache may answer for the module.</param>

@@ -29,9 +29,10 @@ namespace PromiseGrid.Kernel.Serialization;
 /// </list>
 /// <para>Layouts after the version byte (manifest: fields):</para>
 /// <list type="bullet">
-/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), hops varint, sequence bytes, then
-/// capability: bool present, and if present token bytes, proof bytes.</item>
+/// <item><c>C</c> Complete: id int64, deadline int64 (Unix ms), hops varint, stream bool, sequence
+/// bytes, then capability: bool present, and if present token bytes, proof bytes.</item>
 /// <item><c>CN</c> Completion: id int64, status, provider string, reason string?, bytes.</item>
+/// <item><c>CP</c> CompletionPart: id int64, bytes.</item>
 /// <item><c>R</c>/<c>RD</c> Register/Registered: route = prefix bytes, module string, pure bool.</item>
 /// <item><c>RF</c> RegistrationRefused: route, reason string.</item>
 /// <item><c>U</c> Unregister: prefix bytes.</item>
@@ -53,11 +54,12 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
     /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
     public const int SerializerId = 150;
 
-    /// <summary>The first byte of every payload. Version 2 added the capability to Complete, version 3 its hops.</summary>
+    /// <summary>The first byte of every payload. Version 2 added the capability to Complete, version 3 its hops and stream flag and CompletionPart.</summary>
     public const byte FormatVersion = 3;
 
     public const string CompleteManifest = "C";
     public const string CompletionManifest = "CN";
+    public const string CompletionPartManifest = "CP";
     public const string RegisterManifest = "R";
     public const string RegisteredManifest = "RD";
     public const string RegistrationRefusedManifest = "RF";
@@ -71,6 +73,7 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
     public override string Manifest(object o) => o switch
     {
         Complete => CompleteManifest,
+        CompletionPart => CompletionPartManifest,
         Completion => CompletionManifest,
         Register => RegisterManifest,
         Registered => RegisteredManifest,
@@ -84,6 +87,7 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
     public override byte[] ToBinary(object obj) => obj switch
     {
         Complete m => Write(m),
+        CompletionPart m => Write(m),
         Completion m => Write(m),
         Register m => WriteRoute(m.Route),
         Registered m => WriteRoute(m.Route),
@@ -104,8 +108,9 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
         object message = manifest switch
         {
             CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Hops: ReadHops(ref reader),
-                Sequence: reader.Sequence(), Capability: reader.Bool() ? new Capability(reader.Sequence().Memory, reader.Sequence().Memory) : null),
+                Stream: reader.Bool(), Sequence: reader.Sequence(), Capability: reader.Bool() ? new Capability(reader.Sequence().Memory, reader.Sequence().Memory) : null),
             CompletionManifest => ReadCompletion(ref reader),
+            CompletionPartManifest => new CompletionPart(reader.Int64(), reader.Sequence()),
             RegisterManifest => new Register(ReadRoute(ref reader)),
             RegisteredManifest => new Registered(ReadRoute(ref reader)),
             RegistrationRefusedManifest => new RegistrationRefused(ReadRoute(ref reader), reader.String()),
@@ -128,12 +133,13 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
         var capabilitySize = capability is null ? 0
             : Wire.SequenceSize(new Sequence(capability.Token)) + Wire.SequenceSize(new Sequence(capability.Proof));
         var hops = (uint)Math.Max(m.Hops, 0);
-        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
+        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + 1 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
         var writer = new WireWriter(bytes);
         writer.Byte(FormatVersion);
         writer.Int64(m.Id);
         writer.Int64(m.DeadlineUnixMs);
         writer.VarUInt32(hops);
+        writer.Bool(m.Stream);
         writer.Sequence(m.Sequence);
         writer.Bool(capability is not null);
         if (capability is not null)
@@ -141,6 +147,16 @@ public sealed class KernelMessageSerializer(ExtendedActorSystem system) : Serial
             writer.Sequence(new Sequence(capability.Token));
             writer.Sequence(new Sequence(capability.Proof));
         }
+        return Finish(bytes, writer);
+    }
+
+    private static byte[] Write(CompletionPart m)
+    {
+        var bytes = new byte[1 + Wire.Int64Size + Wire.SequenceSize(m.Bytes)];
+        var writer = new WireWriter(bytes);
+        writer.Byte(FormatVersion);
+        writer.Int64(m.Id);
+        writer.Sequence(m.Bytes);
         return Finish(bytes, writer);
     }
 

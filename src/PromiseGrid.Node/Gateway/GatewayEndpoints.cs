@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Threading.Channels;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Node.Hosting;
@@ -11,11 +12,13 @@ namespace PromiseGrid.Node.Gateway;
 /// <c>GET /health</c>, <c>GET /metrics</c>. Errors are <c>application/problem+json</c> with
 /// the grid's status word in the <c>grid</c> member and the reason in <c>detail</c>. A request's
 /// capability comes in <c>Authorization: Grid &lt;token&gt;[.&lt;proof&gt;]</c> (<see cref="GridAuthorization"/>).
+/// With <c>Grid-Stream: 1</c> the completion is written as the module produces it (see <see cref="CompleteStreamed"/>).
 /// </summary>
 public static class GatewayEndpoints
 {
     public const string DeadlineHeader = "Grid-Deadline";
     public const string ProviderHeader = "Grid-Provider";
+    public const string StreamHeader = "Grid-Stream";
 
     public static void Map(WebApplication app, GridNode node, GatewayMetrics metrics)
     {
@@ -48,6 +51,15 @@ public static class GatewayEndpoints
             deadline = TimeSpan.FromMilliseconds(ms);
         }
 
+        var stream = false;
+        if (request.Headers.TryGetValue(StreamHeader, out var streamHeader))
+        {
+            if (streamHeader != "1" && streamHeader != "0")
+                return Problem(StatusCodes.Status400BadRequest, "Bad request", "BadRequest",
+                    $"{StreamHeader} must be 1 (stream the completion) or 0, got '{streamHeader}'");
+            stream = streamHeader == "1";
+        }
+
         // The caller's capability, or none: a gateway caller never borrows the node's own token.
         if (!GridAuthorization.TryParse(request.Headers.Authorization, out var capability, out var authorizationError))
         {
@@ -59,9 +71,57 @@ public static class GatewayEndpoints
         if (body is null)
             return TooLarge(metrics, $"body is over the limit of {limit} bytes");
 
+        if (stream) return await CompleteStreamed(http, node, metrics, body.Value, capability, deadline);
+
         var started = Stopwatch.GetTimestamp();
         var completion = await node.Grid.CompleteAsync(body.Value, capability, deadline, http.RequestAborted);
         metrics.Record(completion.Status, body.Value.Length, completion.Bytes.Length, started);
+        return Answer(http, completion);
+    }
+
+    /// <summary>
+    /// Writes the completion as it comes: the parts a module sends ahead of it (a GPT's bytes as it
+    /// generates them) go out at once, each flushed, and the rest when the completion arrives. A
+    /// completion with no parts before it is answered exactly as without streaming, errors included.
+    /// Once bytes are out, the status (200) is sent and cannot change: a request that then fails is
+    /// cut off (the connection is aborted), so a client never takes a truncated answer for a whole
+    /// one. A streamed answer has no <c>Grid-Provider</c> header: it is not known when the first bytes go.
+    /// </summary>
+    private static async Task<IResult> CompleteStreamed(HttpContext http, GridNode node, GatewayMetrics metrics, Sequence body,
+        Kernel.Protocol.Capability? capability, TimeSpan? deadline)
+    {
+        var parts = Channel.CreateUnbounded<Sequence>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var started = Stopwatch.GetTimestamp();
+        var pending = node.Grid.CompleteAsync(body, capability, part => parts.Writer.TryWrite(part), deadline, http.RequestAborted);
+        _ = pending.ContinueWith(_ => parts.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        var response = http.Response;
+        long written = 0;
+        await foreach (var part in parts.Reader.ReadAllAsync(http.RequestAborted))
+        {
+            if (written == 0)
+            {
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = "application/octet-stream";
+            }
+            await response.Body.WriteAsync(part.Memory, http.RequestAborted);
+            await response.Body.FlushAsync(http.RequestAborted);
+            written += part.Length;
+        }
+        var completion = await pending;
+        metrics.Record(completion.Status, body.Length, completion.Bytes.Length, started);
+        if (written == 0) return Answer(http, completion);
+        if (completion.Status == CompletionStatus.Completed && completion.Bytes.Length >= written)
+        {
+            await response.Body.WriteAsync(completion.Bytes.Memory[(int)written..], http.RequestAborted);
+            return Results.Empty;
+        }
+        http.Abort();
+        return Results.Empty;
+    }
+
+    private static IResult Answer(HttpContext http, Completion completion)
+    {
         if (completion.Status == CompletionStatus.Completed)
         {
             http.Response.Headers[ProviderHeader] = completion.Provider;

@@ -81,6 +81,27 @@ public sealed class ClusterRoutingTests : TestKit
     }
 
     [Fact]
+    public async Task Streamed_parts_and_hops_travel_between_nodes()
+    {
+        var (_, c) = await StartThreeNodesAsync();
+        c.ActorOf(Props.Create<StreamingModule>());
+        c.ActorOf(Props.Create<HopsReportModule>());
+        A.ActorOf(Props.Create<RelayModule>());
+        await AwaitRouteAsync(A, "parts/", Node(c));
+        await AwaitRouteAsync(A, "hops/", Node(c));
+        await AwaitRouteAsync(A, "relay/", Node(A));
+        var parts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        var streamed = await Grid.Get(A).CompleteAsync(Sequence.FromText("parts/remote"), null, part => parts.Enqueue(part.ToString()),
+            TimeSpan.FromSeconds(5));
+        var relayed = await Grid.Get(A).CompleteAsync(Sequence.FromText("relay/hops/"), TimeSpan.FromSeconds(5));
+
+        Assert.Equal("remote|streamed", streamed.Bytes.ToString());
+        Assert.Equal(["r", "e", "m", "o", "t", "e"], parts);
+        Assert.Equal("Completed:1", relayed.Bytes.ToString()); // the hop counted on A arrived on c
+    }
+
+    [Fact]
     public async Task A_local_provider_is_preferred_over_remote_ones()
     {
         var (b, c) = await StartThreeNodesAsync();

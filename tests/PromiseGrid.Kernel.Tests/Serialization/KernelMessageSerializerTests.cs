@@ -45,6 +45,9 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         { "Complete, capability with proof", new Complete(3, Sequence.FromUtf8("echo/x"), Deadline, new Capability(Random(1, 700).Memory, Random(2, 100).Memory)) },
         { "Complete, nested", new Complete(4, Sequence.FromUtf8("echo/x"), Deadline, Hops: 3) },
         { "Complete, hops past any limit", new Complete(5, Sequence.FromUtf8("echo/x"), Deadline, null, int.MaxValue) },
+        { "Complete, streamed", new Complete(6, Sequence.FromUtf8("gpt/x"), Deadline, Stream: true) },
+        { "CompletionPart", new CompletionPart(7, Sequence.FromUtf8("piece")) },
+        { "CompletionPart, all byte values", new CompletionPart(long.MinValue, AllByteValues) },
         { "Completion, kept", Completion.Kept(7, Sequence.FromUtf8("hello"), "echo@akka.tcp://promisegrid@10.0.0.1:4053") },
         { "Completion, kept, empty", Completion.Kept(8, Sequence.Empty, "") },
         { "Completion, failed, non-ASCII reason", Completion.Failed(9, CompletionStatus.ModuleFailed, "möd@node", "Ausnahme: ungültig — 失败 🚫") },
@@ -154,8 +157,8 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         var (bytes, manifest, back) = RoundTrip(request);
 
         Assert.Equal(KernelMessageSerializer.CompleteManifest, manifest);
-        // version + id + deadline + hops (1-byte varint) + 3-byte varint length (2^20 needs 21 bits) + the bytes + no capability.
-        Assert.Equal(1 + 8 + 8 + 1 + 3 + OneMiB + 1, bytes.Length);
+        // version + id + deadline + hops (1-byte varint) + stream flag + 3-byte varint length (2^20 needs 21 bits) + the bytes + no capability.
+        Assert.Equal(1 + 8 + 8 + 1 + 1 + 3 + OneMiB + 1, bytes.Length);
         Assert.Equal(request, back);
     }
 
@@ -181,8 +184,9 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         Assert.Equal(KernelMessageSerializer.FormatVersion, bytes[0]);
         Assert.Equal(new byte[] { 8, 7, 6, 5, 4, 3, 2, 1 }, bytes[1..9]); // little-endian id
         Assert.Equal(0, bytes[17]); // varint hops: 0 from outside the grid
-        Assert.Equal(new byte[] { 0x80, 0x02 }, bytes[18..20]); // varint 256
-        Assert.Equal(sequence.Span.ToArray(), bytes[20..^1]);
+        Assert.Equal(0, bytes[18]); // not streamed
+        Assert.Equal(new byte[] { 0x80, 0x02 }, bytes[19..21]); // varint 256
+        Assert.Equal(sequence.Span.ToArray(), bytes[21..^1]);
         Assert.Equal(0, bytes[^1]); // no capability
     }
 
