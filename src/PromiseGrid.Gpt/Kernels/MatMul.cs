@@ -116,7 +116,8 @@ public static class MatMul
             {
                 // Pointers cannot be captured by the parallel body; their addresses can.
                 nint aAddress = (nint)pa, cAddress = (nint)pc, bPackAddress = (nint)pbPack;
-                var rowBlocks = (m + MC - 1) / MC;
+                var blockRows = parallel ? BalancedBlockRows(m) : MC;
+                var rowBlocks = (m + blockRows - 1) / blockRows;
                 for (var jc = 0; jc < n; jc += NC)
                 {
                     var nc = Math.Min(NC, n - jc);
@@ -132,7 +133,7 @@ public static class MatMul
                         var kc = Math.Min(KC, k - p0);
                         PackB(pb, transposedB, k, n, p0, kc, jc, nc, pbPack);
                         var overwrite = p0 == 0 && !accumulate;
-                        var slice = new Slice(aAddress, cAddress, bPackAddress, m, k, n, p0, kc, jc, nc, strips, columnChunks, transposedA, overwrite);
+                        var slice = new Slice(aAddress, cAddress, bPackAddress, m, k, n, p0, kc, jc, nc, strips, columnChunks, blockRows, transposedA, overwrite);
                         if (parallel && items > 1)
                             Parallel.For(0, items, slice.Compute);
                         else
@@ -147,16 +148,30 @@ public static class MatMul
         }
     }
 
+    /// <summary>
+    /// Rows per block (a multiple of <see cref="MR"/>, at most <see cref="MC"/>) such that the blocks
+    /// come in a multiple of the core count and are nearly equal: 1024 rows in 11 blocks of 96 would
+    /// leave one core idle for a twelfth of the product. Only who computes a row depends on it.
+    /// </summary>
+    private static int BalancedBlockRows(int m)
+    {
+        var strips = (m + MR - 1) / MR;
+        var cores = Environment.ProcessorCount;
+        var blocks = (strips + MC / MR - 1) / (MC / MR);
+        blocks = (blocks + cores - 1) / cores * cores;
+        return (strips + blocks - 1) / blocks * MR;
+    }
+
     /// <summary>One k slice of one B panel: the work items are (row block, column chunk) pairs.</summary>
     private sealed class Slice(
         nint a, nint c, nint packedB, int m, int k, int n, int p0, int kc, int jc, int nc,
-        int strips, int columnChunks, bool transposedA, bool overwrite)
+        int strips, int columnChunks, int blockRows, bool transposedA, bool overwrite)
     {
         public unsafe void Compute(int item)
         {
-            var i0 = item / columnChunks * MC;
+            var i0 = item / columnChunks * blockRows;
             var chunk = item % columnChunks;
-            var mc = Math.Min(MC, m - i0);
+            var mc = Math.Min(blockRows, m - i0);
             var s0 = chunk * strips / columnChunks;
             var s1 = (chunk + 1) * strips / columnChunks;
             var packedA = ArrayPool<float>.Shared.Rent(MC * KC);
@@ -240,35 +255,45 @@ public static class MatMul
     /// </summary>
     private static unsafe void PackA(float* a, bool transposed, int m, int k, int i0, int mc, int p0, int kc, float* dst)
     {
+        if (transposed)
+        {
+            // A[row, p] = a[p·m + row]: row p of a holds the block's mc values contiguously, so read
+            // it once, front to back, and deal it out six at a time to the strips.
+            var fullStrips = mc / MR;
+            for (var p = 0; p < kc; p++)
+            {
+                var src = a + (long)(p0 + p) * m + i0;
+                var to = dst + p * MR;
+                for (var s = 0; s < fullStrips; s++, src += MR, to += MR * kc)
+                {
+                    Vector128.Store(Vector128.Load(src), to);
+                    to[4] = src[4];
+                    to[5] = src[5];
+                }
+                var rows = mc - fullStrips * MR;
+                if (rows > 0)
+                {
+                    for (var q = 0; q < rows; q++) to[q] = src[q];
+                    for (var q = rows; q < MR; q++) to[q] = 0f;
+                }
+            }
+            return;
+        }
         for (var r = 0; r < mc; r += MR)
         {
             var rows = Math.Min(MR, mc - r);
             var strip = dst + r * kc;
-            if (!transposed)
+            // A[row, p] = a[row·k + p].
+            for (var q = 0; q < MR; q++)
             {
-                // A[row, p] = a[row·k + p].
-                for (var q = 0; q < MR; q++)
+                if (q < rows)
                 {
-                    if (q < rows)
-                    {
-                        var src = a + (long)(i0 + r + q) * k + p0;
-                        for (var p = 0; p < kc; p++) strip[p * MR + q] = src[p];
-                    }
-                    else
-                    {
-                        for (var p = 0; p < kc; p++) strip[p * MR + q] = 0f;
-                    }
+                    var src = a + (long)(i0 + r + q) * k + p0;
+                    for (var p = 0; p < kc; p++) strip[p * MR + q] = src[p];
                 }
-            }
-            else
-            {
-                // A[row, p] = a[p·m + row]: the 6 rows of a strip are contiguous for each p.
-                for (var p = 0; p < kc; p++)
+                else
                 {
-                    var src = a + (long)(p0 + p) * m + i0 + r;
-                    var to = strip + p * MR;
-                    for (var q = 0; q < rows; q++) to[q] = src[q];
-                    for (var q = rows; q < MR; q++) to[q] = 0f;
+                    for (var p = 0; p < kc; p++) strip[p * MR + q] = 0f;
                 }
             }
         }
@@ -277,68 +302,142 @@ public static class MatMul
     /// <summary>
     /// Row <paramref name="i"/> of C without packing, summed exactly as the packed kernel sums it
     /// (per k slice, from zero, in p order, by the same fused or unfused multiply-add), so a row
-    /// is bit-identical whichever path computed it.
+    /// is bit-identical whichever path computed it. A wide enough single row (the matrix-vector
+    /// products of KV-cached generation) is split by columns with <see cref="RowHelper"/>'s thread:
+    /// a column's sum does not depend on who computes it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectRow(float* a, float* b, float* c, int i, int m, int k, int n, bool transposedA, bool transposedB, bool accumulate)
     {
-        var row = ArrayPool<float>.Shared.Rent(k);
-        var sums = ArrayPool<float>.Shared.Rent(n);
+        const int StackFloats = 4096;
+        float[]? rentedRow = null;
+        Span<float> rowBuffer = transposedA ? (k <= StackFloats ? stackalloc float[k] : (rentedRow = ArrayPool<float>.Shared.Rent(k))) : default;
         try
         {
-            fixed (float* x = row, acc = sums)
+            fixed (float* rowCopy = rowBuffer)
             {
-                for (var p = 0; p < k; p++) x[p] = transposedA ? a[(long)p * m + i] : a[(long)i * k + p];
+                var x = a + (long)i * k;
+                if (transposedA)
+                {
+                    x = rowCopy;
+                    for (var p = 0; p < k; p++) x[p] = a[(long)p * m + i];
+                }
+                if (m == 1 && (long)k * n >= RowHelper.MinimumMultiplyAdds && n >= 32)
+                {
+                    // The helper takes the upper columns (a multiple of 8 from the left edge) if it is free.
+                    var split = (n / 2 + 7) & ~7;
+                    var job = new RowHelper.Job((nint)x, (nint)b, (nint)c, k, n, split, n, transposedB, accumulate);
+                    if (RowHelper.TryPost(job))
+                    {
+                        DirectColumns(x, b, c, k, n, 0, split, transposedB, accumulate);
+                        RowHelper.Finish();
+                        return;
+                    }
+                }
+                DirectColumns(x, b, c, k, n, 0, n, transposedB, accumulate);
+            }
+        }
+        finally
+        {
+            if (rentedRow is not null) ArrayPool<float>.Shared.Return(rentedRow);
+        }
+    }
+
+    /// <summary>
+    /// Columns [<paramref name="j0"/>, <paramref name="j1"/>) of c = x·B (or += with
+    /// <paramref name="accumulate"/>). The first slice of an overwriting product accumulates
+    /// straight into C; later slices go through a scratch row and are then added, as the packed
+    /// kernel adds its tiles. Allocates nothing for rows up to 4096 wide.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe void DirectColumns(float* x, float* b, float* c, int k, int n, int j0, int j1, bool transposedB, bool accumulate)
+    {
+        const int StackFloats = 4096;
+        var cols = j1 - j0;
+        if (cols <= 0) return;
+        float[]? rentedSums = null;
+        var needsSums = accumulate || k > KC;
+        Span<float> sumsBuffer = needsSums ? (cols <= StackFloats ? stackalloc float[cols] : (rentedSums = ArrayPool<float>.Shared.Rent(cols))) : default;
+        try
+        {
+            fixed (float* sums = sumsBuffer)
+            {
+                var to = c + j0;
                 for (var p0 = 0; p0 < k; p0 += KC)
                 {
                     var kc = Math.Min(KC, k - p0);
-                    if (transposedB) DirectSliceTransposedB(x + p0, b + p0, acc, k, kc, n);
-                    else DirectSlice(x + p0, b + (long)p0 * n, acc, kc, n);
                     var overwrite = p0 == 0 && !accumulate;
+                    var acc = overwrite ? to : sums;
+                    if (transposedB) DirectSliceTransposedB(x + p0, b + (long)j0 * k + p0, acc, k, kc, cols);
+                    else DirectSlice(x + p0, b + (long)p0 * n + j0, n, acc, kc, cols);
+                    if (overwrite) continue;
                     var j = 0;
-                    for (; j <= n - 8; j += 8)
-                        (overwrite ? Vector256.Load(acc + j) : Vector256.Add(Vector256.Load(c + j), Vector256.Load(acc + j))).Store(c + j);
-                    for (; j < n; j++) c[j] = overwrite ? acc[j] : c[j] + acc[j];
+                    for (; j <= cols - 8; j += 8)
+                        Vector256.Add(Vector256.Load(to + j), Vector256.Load(acc + j)).Store(to + j);
+                    for (; j < cols; j++) to[j] += acc[j];
                 }
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(row);
-            ArrayPool<float>.Shared.Return(sums);
+            if (rentedSums is not null) ArrayPool<float>.Shared.Return(rentedSums);
         }
     }
 
-    /// <summary>acc[0..n] = Σₚ x[p]·B[p, 0..n] over one slice, B rows <paramref name="n"/> apart, 32 columns in registers at a time.</summary>
-    private static unsafe void DirectSlice(float* x, float* b, float* acc, int kc, int n)
+    /// <summary>
+    /// acc[0..n] = Σₚ x[p]·B[p, 0..n] over one slice, B rows <paramref name="ldb"/> apart. Streams B
+    /// row after row (eight rows per pass over acc), which the prefetchers follow at full speed,
+    /// instead of walking down columns; acc stays in L1. Each element still starts from zero and
+    /// adds its products in p order, as the packed kernel does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DirectSlice(float* x, float* b, int ldb, float* acc, int kc, int n)
     {
-        var j = 0;
-        for (; j <= n - 32; j += 32)
+        var vectorEnd = n & ~7;
+        for (var j = 0; j < vectorEnd; j += 8) Vector256<float>.Zero.Store(acc + j);
+        for (var j = vectorEnd; j < n; j++) acc[j] = 0f;
+        var p = 0;
+        for (; p <= kc - 8; p += 8)
         {
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            var from = b + j;
-            for (var p = 0; p < kc; p++, from += n)
+            var r0 = b + (long)p * ldb;
+            var x0 = Vector256.Create(x[p]);
+            var x1 = Vector256.Create(x[p + 1]);
+            var x2 = Vector256.Create(x[p + 2]);
+            var x3 = Vector256.Create(x[p + 3]);
+            var x4 = Vector256.Create(x[p + 4]);
+            var x5 = Vector256.Create(x[p + 5]);
+            var x6 = Vector256.Create(x[p + 6]);
+            var x7 = Vector256.Create(x[p + 7]);
+            var j = 0;
+            for (; j < vectorEnd; j += 8)
             {
-                var v = Vector256.Create(x[p]);
-                s0 = MulAdd(v, Vector256.Load(from), s0);
-                s1 = MulAdd(v, Vector256.Load(from + 8), s1);
-                s2 = MulAdd(v, Vector256.Load(from + 16), s2);
-                s3 = MulAdd(v, Vector256.Load(from + 24), s3);
+                var from = r0 + j;
+                var s = Vector256.Load(acc + j);
+                s = MulAdd(x0, Vector256.Load(from), s);
+                s = MulAdd(x1, Vector256.Load(from + ldb), s);
+                s = MulAdd(x2, Vector256.Load(from + 2 * ldb), s);
+                s = MulAdd(x3, Vector256.Load(from + 3 * ldb), s);
+                s = MulAdd(x4, Vector256.Load(from + 4 * ldb), s);
+                s = MulAdd(x5, Vector256.Load(from + 5 * ldb), s);
+                s = MulAdd(x6, Vector256.Load(from + 6 * ldb), s);
+                s = MulAdd(x7, Vector256.Load(from + 7 * ldb), s);
+                s.Store(acc + j);
             }
-            s0.Store(acc + j); s1.Store(acc + j + 8); s2.Store(acc + j + 16); s3.Store(acc + j + 24);
+            for (; j < n; j++)
+            {
+                var s = acc[j];
+                for (var q = 0; q < 8; q++) s = MulAdd(x[p + q], r0[(long)q * ldb + j], s);
+                acc[j] = s;
+            }
         }
-        for (; j <= n - 8; j += 8)
+        for (; p < kc; p++)
         {
-            Vector256<float> s0 = default;
-            var from = b + j;
-            for (var p = 0; p < kc; p++, from += n) s0 = MulAdd(Vector256.Create(x[p]), Vector256.Load(from), s0);
-            s0.Store(acc + j);
-        }
-        for (; j < n; j++)
-        {
-            var sum = 0f;
-            for (var p = 0; p < kc; p++) sum = MulAdd(x[p], b[(long)p * n + j], sum);
-            acc[j] = sum;
+            var r0 = b + (long)p * ldb;
+            var x0 = Vector256.Create(x[p]);
+            var j = 0;
+            for (; j < vectorEnd; j += 8)
+                MulAdd(x0, Vector256.Load(r0 + j), Vector256.Load(acc + j)).Store(acc + j);
+            for (; j < n; j++) acc[j] = MulAdd(x[p], r0[j], acc[j]);
         }
     }
 
@@ -347,6 +446,7 @@ public static class MatMul
     /// [n,k]). Eight rows of B at a time: 8×8 blocks loaded along p and transposed in registers,
     /// so each lane still accumulates its own row in p order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectSliceTransposedB(float* x, float* b, float* acc, int k, int kc, int n)
     {
         var j = 0;

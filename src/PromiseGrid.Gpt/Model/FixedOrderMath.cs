@@ -40,6 +40,27 @@ internal static class FixedOrderMath
         return s;
     }
 
+    /// <summary>Σ (x[i] − mean)², same order as <see cref="Sum"/>: LayerNorm's variance.</summary>
+    public static float SumOfSquaredDeviations(ReadOnlySpan<float> x, float mean)
+    {
+        ref float rx = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        var acc = Vector256<float>.Zero;
+        var vm = Vector256.Create(mean);
+        for (; i + 8 <= n; i += 8)
+        {
+            var d = Vector256.LoadUnsafe(ref rx, (nuint)i) - vm;
+            acc += d * d;
+        }
+        float s = Horizontal(acc);
+        for (; i < n; i++)
+        {
+            float d = Unsafe.Add(ref rx, i) - mean;
+            s += d * d;
+        }
+        return s;
+    }
+
     /// <summary>
     /// y[i] += a·x[i] (multiply then add, not fused: exact per element, so any split gives the same bits).
     /// Inlined Vector256 loop: the attention calls this on head-sized rows, where a library call costs more than the work.

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace PromiseGrid.Gpt.Model;
 
@@ -54,7 +55,8 @@ public sealed class Generator
             else if (stale)
             {
                 cache.Clear();
-                foreach (byte b in window) cache.Append(b).CopyTo(logits);
+                // The whole window in one pass: matrix products instead of one matrix-vector product per byte.
+                cache.Append(CollectionsMarshal.AsSpan(window)).CopyTo(logits);
                 stale = false;
             }
 

@@ -37,6 +37,7 @@ internal sealed class GptActivations
         for (int l = 0; l < config.Layers; l++) Blocks[l] = new Block(bt, c, attention);
         LnF = new float[bt * c]; LnFMean = new float[bt]; LnFRstd = new float[bt];
         Probabilities = new float[bt * GptConfig.VocabularySize];
+        RowLogProbabilities = new double[bt];
         Inputs = new byte[bt];
         Targets = new byte[bt];
         Scratch = new float[bt * c];
@@ -55,6 +56,8 @@ internal sealed class GptActivations
     public float[] LnF, LnFMean, LnFRstd;
     /// <summary>[B,T,V] logits, turned into probabilities when targets are given, then into dlogits by Backward.</summary>
     public float[] Probabilities;
+    /// <summary>[B,T] log-probability of each target, summed in row order into the loss.</summary>
+    public double[] RowLogProbabilities;
     public byte[] Inputs, Targets;
     public bool HasTargets;
     /// <summary>Holds the block's projection outputs before they are added to the residual stream.</summary>

@@ -117,14 +117,14 @@ public sealed class GptModel
         {
             var w = Layout.Blocks[l];
             var s = a.Blocks[l];
-            TransformerOps.LayerNorm(residual, Slice(p, w.Ln1Weight), Slice(p, w.Ln1Bias), s.Ln1, s.Ln1Mean, s.Ln1Rstd, bt);
+            LayerNorm(residual, w.Ln1Weight, w.Ln1Bias, s.Ln1, s.Ln1Mean, s.Ln1Rstd, bt);
             MatMul.Multiply(s.Ln1, Slice(p, w.AttnWeight), s.Qkv, bt, c, 3 * c);
             TransformerOps.AddBias(s.Qkv, Slice(p, w.AttnBias), bt);
             AttentionForward(s.Qkv, s.Attention, s.AttentionOut, batch, time);
             MatMul.Multiply(s.AttentionOut, Slice(p, w.AttnProjWeight), a.Scratch, bt, c, c);
             TransformerOps.AddBias(a.Scratch, Slice(p, w.AttnProjBias), bt);
             TensorPrimitives.Add(residual, a.Scratch, s.Residual2);
-            TransformerOps.LayerNorm(s.Residual2, Slice(p, w.Ln2Weight), Slice(p, w.Ln2Bias), s.Ln2, s.Ln2Mean, s.Ln2Rstd, bt);
+            LayerNorm(s.Residual2, w.Ln2Weight, w.Ln2Bias, s.Ln2, s.Ln2Mean, s.Ln2Rstd, bt);
             MatMul.Multiply(s.Ln2, Slice(p, w.FcWeight), s.Fc, bt, c, 4 * c);
             TransformerOps.AddBias(s.Fc, Slice(p, w.FcBias), bt);
             TransformerOps.Gelu(s.Fc, s.FcGelu, bt, 4 * c);
@@ -133,18 +133,26 @@ public sealed class GptModel
             TensorPrimitives.Add(s.Residual2, a.Scratch, s.Residual3);
             residual = s.Residual3;
         }
-        TransformerOps.LayerNorm(residual, Slice(p, Layout.FinalNormWeight), Slice(p, Layout.FinalNormBias), a.LnF, a.LnFMean, a.LnFRstd, bt);
+        LayerNorm(residual, Layout.FinalNormWeight, Layout.FinalNormBias, a.LnF, a.LnFMean, a.LnFRstd, bt);
         MatMul.MultiplyTransposedB(a.LnF, wte, a.Probabilities, bt, c, v);
         if (!a.HasTargets) return float.NaN;
 
-        // Softmax in place and cross-entropy summed in double so the loss is not limited by float rounding.
-        double total = 0;
-        for (int r = 0; r < bt; r++)
+        // Softmax in place, rows on both cores; the cross-entropy is then summed in double, in row
+        // order, so the loss is neither limited by float rounding nor dependent on the split.
+        var probabilities = a.Probabilities;
+        var targetsCopy = a.Targets;
+        var logs = a.RowLogProbabilities;
+        TransformerOps.ForEachRowBlock(bt, (first, last) =>
         {
-            var row = a.Probabilities.AsSpan(r * v, v);
-            FixedOrderMath.SoftmaxInPlace(row);
-            total -= Math.Log(Math.Max(row[a.Targets[r]], 1e-30f));
-        }
+            for (int r = first; r < last; r++)
+            {
+                var row = probabilities.AsSpan(r * v, v);
+                FixedOrderMath.SoftmaxInPlace(row);
+                logs[r] = Math.Log(Math.Max(row[targetsCopy[r]], 1e-30f));
+            }
+        });
+        double total = 0;
+        for (int r = 0; r < bt; r++) total -= logs[r];
         return (float)(total / bt);
     }
 
@@ -169,12 +177,15 @@ public sealed class GptModel
 
         // dloss/dlogits = (softmax − onehot(target)) / (B·T), written over the probabilities.
         float invBt = 1f / bt;
-        for (int r = 0; r < bt; r++)
+        TransformerOps.ForEachRowBlock(bt, (first, last) =>
         {
-            var row = a.Probabilities.AsSpan(r * v, v);
-            row[a.Targets[r]] -= 1f;
-            TensorPrimitives.Multiply(row, invBt, row);
-        }
+            for (int r = first; r < last; r++)
+            {
+                var row = a.Probabilities.AsSpan(r * v, v);
+                row[a.Targets[r]] -= 1f;
+                TensorPrimitives.Multiply(row, invBt, row);
+            }
+        });
         var wte = Slice(p, Layout.TokenEmbedding);
         MatMul.Multiply(a.Probabilities, wte, a.DNorm, bt, v, c);
         MatMul.MultiplyTransposedAAccumulate(a.Probabilities, a.LnF, Slice(g, Layout.TokenEmbedding), v, bt, c);
@@ -233,45 +244,66 @@ public sealed class GptModel
 
     internal static Span<float> Slice(Span<float> data, ParameterTensor t) => data.Slice(t.Offset, t.Length);
 
+    /// <summary>LayerNorm of every row (<see cref="TransformerOps.LayerNormRow"/>), blocks of rows on both cores.</summary>
+    private void LayerNorm(float[] x, ParameterTensor weight, ParameterTensor bias, float[] output, float[] means, float[] rstds, int rows)
+    {
+        int c = Config.Dim;
+        var parameters = Parameters;
+        TransformerOps.ForEachRowBlock(rows, (first, last) =>
+        {
+            var w = parameters.AsSpan(weight.Offset, weight.Length);
+            var b = parameters.AsSpan(bias.Offset, bias.Length);
+            for (int r = first; r < last; r++)
+                (means[r], rstds[r]) = TransformerOps.LayerNormRow(x.AsSpan(r * c, c), w, b, output.AsSpan(r * c, c));
+        });
+    }
+
     private ParallelOptions ParallelOptions => new() { MaxDegreeOfParallelism = Math.Max(1, Threads) };
 
-    /// <summary>Each (sequence, head) pair writes only its own slices, so the split over threads cannot change the result.</summary>
+    /// <summary>
+    /// Each (sequence, head) pair writes only its own slices, so the split over threads cannot change the result.
+    /// The pair's keys are first copied transposed (head width × time) for <see cref="TransformerOps.AttendRow"/>.
+    /// </summary>
     private void AttentionForward(float[] qkv, float[] att, float[] output, int batch, int time)
     {
         int c = Config.Dim, heads = Config.Heads, hs = Config.HeadDim, stride = 3 * c;
-        Parallel.For(0, batch * heads, ParallelOptions, bh =>
+        Parallel.For(0, batch * heads, ParallelOptions, () => new float[hs * time], (bh, _, keysT) =>
         {
             int b = bh / heads, h = bh % heads;
             int baseRow = b * time;
-            var keys = qkv.AsSpan(baseRow * stride + c + h * hs);
+            for (int t = 0; t < time; t++)
+            {
+                var key = qkv.AsSpan((baseRow + t) * stride + c + h * hs, hs);
+                for (int d = 0; d < hs; d++) keysT[d * time + t] = key[d];
+            }
             var values = qkv.AsSpan(baseRow * stride + 2 * c + h * hs);
             for (int t = 0; t < time; t++)
             {
                 var query = qkv.AsSpan((baseRow + t) * stride + h * hs, hs);
                 var probs = att.AsSpan((bh * time + t) * time, time);
-                TransformerOps.AttendRow(query, keys, values, stride, t + 1, probs, output.AsSpan((baseRow + t) * c + h * hs, hs));
+                TransformerOps.AttendRow(query, keysT, time, values, stride, t + 1, probs, output.AsSpan((baseRow + t) * c + h * hs, hs));
             }
-        });
+            return keysT;
+        }, _ => { });
     }
 
-    private void AttentionBackward(float[] qkv, float[] att, float[] dout, float[] dqkv, int batch, int time)
+    /// <summary>Per (sequence, head) as in the forward; every gradient row is written by exactly one pair.</summary>
+    private unsafe void AttentionBackward(float[] qkv, float[] att, float[] dout, float[] dqkv, int batch, int time)
     {
         int c = Config.Dim, heads = Config.Heads, hs = Config.HeadDim, stride = 3 * c;
-        Array.Clear(dqkv);
-        Parallel.For(0, batch * heads, ParallelOptions, () => new float[time], (bh, _, scratch) =>
+        Parallel.For(0, batch * heads, ParallelOptions, () => new float[hs * time + time * time], (bh, _, scratch) =>
         {
             int b = bh / heads, h = bh % heads;
             int baseRow = b * time;
-            var keys = qkv.AsSpan(baseRow * stride + c + h * hs);
-            var values = qkv.AsSpan(baseRow * stride + 2 * c + h * hs);
-            var dkeys = dqkv.AsSpan(baseRow * stride + c + h * hs);
-            var dvalues = dqkv.AsSpan(baseRow * stride + 2 * c + h * hs);
-            for (int t = 0; t < time; t++)
+            fixed (float* pqkv = qkv, patt = att, pdout = dout, pdqkv = dqkv, pscratch = scratch)
             {
-                TransformerOps.AttendRowBackward(
-                    qkv.AsSpan((baseRow + t) * stride + h * hs, hs), keys, values, stride, t + 1,
-                    att.AsSpan((bh * time + t) * time, time), dout.AsSpan((baseRow + t) * c + h * hs, hs),
-                    dqkv.AsSpan((baseRow + t) * stride + h * hs, hs), dkeys, dvalues, scratch);
+                long first = (long)baseRow * stride + h * hs;
+                TransformerOps.AttendHeadBackward(time, hs,
+                    pqkv + first, pqkv + first + c, pqkv + first + 2 * c, stride,
+                    patt + (long)bh * time * time, time,
+                    pdout + (long)baseRow * c + h * hs, c,
+                    pdqkv + first, pdqkv + first + c, pdqkv + first + 2 * c,
+                    pscratch, pscratch + hs * time);
             }
             return scratch;
         }, _ => { });

@@ -7,29 +7,38 @@ namespace PromiseGrid.Gpt.Model;
 /// Incremental inference for one sequence: keeps every layer's keys and values so that each new
 /// byte costs one row of work instead of re-running the whole window. Uses the same row
 /// operations as <see cref="GptModel.Forward"/>, so its logits are bit-identical to the batched
-/// pass over the same bytes.
+/// pass over the same bytes. Reads the model's parameters and writes only its own buffers, so
+/// several caches may run over one model at once (never while the model trains).
 /// </summary>
 public sealed class KvCache
 {
     private readonly GptModel _model;
-    private readonly float[][] _keys, _values;                  // per layer [Context, C]
-    private readonly float[] _x, _norm, _qkv, _attention, _projection, _fc, _fcGelu, _probs, _logits;
+    private readonly float[][] _values;                         // per layer [Context, C]
+    private readonly float[][][] _keysT;                        // per layer, per head [HeadDim, Context]: keys transposed for AttendRow
+    private readonly float[] _probs, _logits;
+    private readonly float[][] _headProbs;                      // per head, for the parallel attention of a block of bytes
+    // [rows, width] work rows: one row for Append(byte), up to Context rows for Append(span).
+    private float[] _x = [], _norm = [], _qkv = [], _attention = [], _projection = [], _fc = [], _fcGelu = [];
+    private int _rowCapacity;
 
     public KvCache(GptModel model)
     {
         _model = model;
         var cfg = model.Config;
         int c = cfg.Dim;
-        _keys = new float[cfg.Layers][];
+        _keysT = new float[cfg.Layers][][];
         _values = new float[cfg.Layers][];
         for (int l = 0; l < cfg.Layers; l++)
         {
-            _keys[l] = new float[cfg.Context * c];
+            _keysT[l] = new float[cfg.Heads][];
+            for (int h = 0; h < cfg.Heads; h++) _keysT[l][h] = new float[cfg.HeadDim * cfg.Context];
             _values[l] = new float[cfg.Context * c];
         }
-        _x = new float[c]; _norm = new float[c]; _qkv = new float[3 * c]; _attention = new float[c];
-        _projection = new float[c]; _fc = new float[4 * c]; _fcGelu = new float[4 * c];
-        _probs = new float[cfg.Context]; _logits = new float[GptConfig.VocabularySize];
+        _probs = new float[cfg.Context];
+        _headProbs = new float[cfg.Heads][];
+        for (int h = 0; h < cfg.Heads; h++) _headProbs[h] = new float[cfg.Context];
+        _logits = new float[GptConfig.VocabularySize];
+        EnsureRows(1);
     }
 
     /// <summary>How many positions are cached (the position the next byte will take).</summary>
@@ -39,40 +48,106 @@ public sealed class KvCache
     public void Clear() => Length = 0;
 
     /// <summary>Feeds the next byte and returns the logits for the byte after it (valid until the next call).</summary>
-    public ReadOnlySpan<float> Append(byte token)
+    public ReadOnlySpan<float> Append(byte token) => Append([token]);
+
+    /// <summary>
+    /// Feeds several bytes at once and returns the logits for the byte after the last of them
+    /// (valid until the next call). The same as appending them one by one, bit for bit, but the
+    /// products run as matrix-matrix products (weights read once for all the bytes, both cores):
+    /// how a prompt, or the window kept when the context is full, is loaded.
+    /// </summary>
+    public ReadOnlySpan<float> Append(scoped ReadOnlySpan<byte> tokens)
     {
         var cfg = _model.Config;
-        if (Length >= cfg.Context) throw new InvalidOperationException($"The KV cache is full ({cfg.Context} positions).");
-        int c = cfg.Dim, hs = cfg.HeadDim, pos = Length;
+        int rows = tokens.Length;
+        if (rows == 0) throw new ArgumentException("Append needs at least one byte.", nameof(tokens));
+        if (Length + rows > cfg.Context)
+            throw new InvalidOperationException($"The KV cache is full ({cfg.Context} positions; {Length} cached, {rows} more given).");
+        EnsureRows(rows);
+        int c = cfg.Dim, pos = Length;
         var layout = _model.Layout;
         var p = _model.Parameters.AsSpan();
         var wte = GptModel.Slice(p, layout.TokenEmbedding);
-        GptModel.Embed(wte, GptModel.Slice(p, layout.PositionEmbedding), token, pos, _x);
+        var wpe = GptModel.Slice(p, layout.PositionEmbedding);
+        for (int r = 0; r < rows; r++)
+            GptModel.Embed(wte, wpe, tokens[r], pos + r, _x.AsSpan(r * c, c));
+        var x = _x.AsSpan(0, rows * c);
         for (int l = 0; l < cfg.Layers; l++)
         {
             var w = layout.Blocks[l];
-            TransformerOps.LayerNormRow(_x, GptModel.Slice(p, w.Ln1Weight), GptModel.Slice(p, w.Ln1Bias), _norm);
-            MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, 1, c, 3 * c);
-            TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), 1);
-            _qkv.AsSpan(c, c).CopyTo(_keys[l].AsSpan(pos * c, c));
-            _qkv.AsSpan(2 * c, c).CopyTo(_values[l].AsSpan(pos * c, c));
-            for (int h = 0; h < cfg.Heads; h++)
-                TransformerOps.AttendRow(_qkv.AsSpan(h * hs, hs), _keys[l].AsSpan(h * hs), _values[l].AsSpan(h * hs), c,
-                    pos + 1, _probs, _attention.AsSpan(h * hs, hs));
-            MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, 1, c, c);
-            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), 1);
-            TensorPrimitives.Add(_x, _projection, _x);
-            TransformerOps.LayerNormRow(_x, GptModel.Slice(p, w.Ln2Weight), GptModel.Slice(p, w.Ln2Bias), _norm);
-            MatMul.Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, 1, c, 4 * c);
-            TransformerOps.AddBias(_fc, GptModel.Slice(p, w.FcBias), 1);
-            TransformerOps.GeluRow(_fc, _fcGelu);
-            MatMul.Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, 1, 4 * c, c);
-            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.FcProjBias), 1);
-            TensorPrimitives.Add(_x, _projection, _x);
+            LayerNormRows(_x, GptModel.Slice(p, w.Ln1Weight), GptModel.Slice(p, w.Ln1Bias), rows);
+            MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c);
+            TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), rows);
+            for (int r = 0; r < rows; r++)
+            {
+                var key = _qkv.AsSpan(r * 3 * c + c, c);
+                for (int h = 0; h < cfg.Heads; h++)
+                {
+                    var keysT = _keysT[l][h];
+                    for (int d = 0; d < cfg.HeadDim; d++) keysT[d * cfg.Context + pos + r] = key[h * cfg.HeadDim + d];
+                }
+                _qkv.AsSpan(r * 3 * c + 2 * c, c).CopyTo(_values[l].AsSpan((pos + r) * c, c));
+            }
+            Attend(l, pos, rows);
+            MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c);
+            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), rows);
+            TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
+            LayerNormRows(_x, GptModel.Slice(p, w.Ln2Weight), GptModel.Slice(p, w.Ln2Bias), rows);
+            MatMul.Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, rows, c, 4 * c);
+            TransformerOps.AddBias(_fc, GptModel.Slice(p, w.FcBias), rows);
+            if (rows == 1) TransformerOps.GeluRow(_fc.AsSpan(0, 4 * c), _fcGelu.AsSpan(0, 4 * c));
+            else TransformerOps.Gelu(_fc, _fcGelu, rows, 4 * c);
+            MatMul.Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, rows, 4 * c, c);
+            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.FcProjBias), rows);
+            TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
         }
-        TransformerOps.LayerNormRow(_x, GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), _norm);
-        MatMul.MultiplyTransposedB(_norm, wte, _logits, 1, c, GptConfig.VocabularySize);
-        Length++;
+        // Only the last byte's logits are wanted: one row through the final LayerNorm and the tied output.
+        var last = _x.AsSpan((rows - 1) * c, c);
+        TransformerOps.LayerNormRow(last, GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), _norm.AsSpan(0, c));
+        MatMul.MultiplyTransposedB(_norm.AsSpan(0, c), wte, _logits, 1, c, GptConfig.VocabularySize);
+        Length += rows;
         return _logits;
+    }
+
+    private void LayerNormRows(float[] input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)
+    {
+        int c = weight.Length;
+        for (int r = 0; r < rows; r++)
+            TransformerOps.LayerNormRow(input.AsSpan(r * c, c), weight, bias, _norm.AsSpan(r * c, c));
+    }
+
+    /// <summary>Each new row attends to every cached position up to its own; heads in parallel for a block of rows.</summary>
+    private void Attend(int layer, int pos, int rows)
+    {
+        var cfg = _model.Config;
+        int c = cfg.Dim, hs = cfg.HeadDim, heads = cfg.Heads;
+        if (rows == 1)
+        {
+            for (int h = 0; h < heads; h++)
+                TransformerOps.AttendRow(_qkv.AsSpan(h * hs, hs), _keysT[layer][h], cfg.Context, _values[layer].AsSpan(h * hs), c,
+                    pos + 1, _probs, _attention.AsSpan(h * hs, hs));
+            return;
+        }
+        Parallel.For(0, heads, h =>
+        {
+            var probs = _headProbs[h];
+            for (int r = 0; r < rows; r++)
+                TransformerOps.AttendRow(_qkv.AsSpan(r * 3 * c + h * hs, hs), _keysT[layer][h], cfg.Context, _values[layer].AsSpan(h * hs), c,
+                    pos + r + 1, probs, _attention.AsSpan(r * c + h * hs, hs));
+        });
+    }
+
+    private void EnsureRows(int rows)
+    {
+        if (rows <= _rowCapacity) return;
+        int c = _model.Config.Dim;
+        _rowCapacity = Math.Max(rows, _rowCapacity);
+        _x = new float[_rowCapacity * c];
+        _norm = new float[_rowCapacity * c];
+        _qkv = new float[_rowCapacity * 3 * c];
+        _attention = new float[_rowCapacity * c];
+        _projection = new float[_rowCapacity * c];
+        _fc = new float[_rowCapacity * 4 * c];
+        _fcGelu = new float[_rowCapacity * 4 * c];
     }
 }

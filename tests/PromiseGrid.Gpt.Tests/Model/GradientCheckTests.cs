@@ -13,6 +13,7 @@ public class GradientCheckTests(ITestOutputHelper output)
     [Theory]
     [InlineData(1, 16, 2, 8, 2)]
     [InlineData(2, 16, 4, 6, 3)]
+    [InlineData(1, 80, 2, 40, 1)]   // head width 40 and 40 keys: the attention's 32-wide vector blocks, 8-wide blocks and tails
     public void Analytic_gradients_match_finite_differences_for_every_tensor(int layers, int dim, int heads, int context, int batch)
     {
         var model = new GptModel(new GptConfig(layers, dim, heads, context), seed: 5);
