@@ -28,6 +28,8 @@ public static class CliApp
             BenchCommand.Create(console),
             KeyCommand.Create(console),
             TokenCommand.Create(global, console),
+            Gpt.GptCommand.Create(console),
+            Wasm.WasmCommand.Create(global, console),
         };
         return root;
     }

@@ -11,5 +11,7 @@ public static class BuiltInModules
         ["sys"] = SysModule.Props,
         ["hash"] = HashModule.Props,
         ["store"] = Store.StoreModule.Props,
+        ["wasm"] = Wasm.WasmModule.Props,
+        ["gpt"] = Gpt.GptModule.Props,
     };
 }

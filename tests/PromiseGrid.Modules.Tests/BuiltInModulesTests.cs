@@ -4,7 +4,8 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
 {
     // The store writes under its folder: a temp one, not ./data of the test run.
     private static readonly string StoreFolder = Path.Combine(Path.GetTempPath(), "pg-builtin-store-" + Guid.NewGuid().ToString("N"));
-    private static readonly string Config = LocalConfig + $"\npromisegrid.store.folder = \"{StoreFolder}\"";
+    private static readonly string Config = LocalConfig + $"\npromisegrid.store.folder = \"{StoreFolder}\"" +
+        $"\npromisegrid.gpt.model = \"{Path.Combine(StoreFolder, "no-model.safetensors")}\"";
 
     [Theory]
     [InlineData("echo", typeof(EchoModule))]
@@ -13,6 +14,8 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
     [InlineData("Sys", typeof(SysModule))]
     [InlineData("hash", typeof(HashModule))]
     [InlineData("Store", typeof(PromiseGrid.Modules.Store.StoreModule))]
+    [InlineData("gpt", typeof(PromiseGrid.Modules.Gpt.GptModule))]
+    [InlineData("Wasm", typeof(PromiseGrid.Modules.Wasm.WasmModule))]
     public void Built_in_modules_are_found_by_name_ignoring_case(string name, Type expected)
     {
         Assert.True(BuiltInModules.All.TryGetValue(name, out var props));
@@ -20,9 +23,9 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
     }
 
     [Fact]
-    public void Echo_sys_hash_and_store_are_built_in()
+    public void Echo_sys_hash_store_gpt_and_wasm_are_built_in()
     {
-        Assert.Equal(["echo", "hash", "store", "sys"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["echo", "gpt", "hash", "store", "sys", "wasm"], BuiltInModules.All.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -31,8 +34,8 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
         foreach (var props in BuiltInModules.All.Values)
             Sys.ActorOf(props());
 
-        // 6 without the store, which adds put, get, has and the three replica prefixes.
-        await AwaitAssertAsync(() => Assert.Equal(12, Grid.Routes.Snapshot.ValueCount), Patience);
+        // 6 without the store, which adds put, get, has and the three replica prefixes; gpt/ and wasm/.
+        await AwaitAssertAsync(() => Assert.Equal(14, Grid.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));

@@ -3,7 +3,7 @@ namespace PromiseGrid.Bench.Load;
 /// <summary>Entry of the load modes, shared by <c>PromiseGrid.Bench load</c> and <c>pgrid bench</c>.</summary>
 public static class LoadBench
 {
-    public static readonly string[] Modes = ["local", "remote", "gateway", "capabilities", "store"];
+    public static readonly string[] Modes = ["local", "remote", "gateway", "capabilities", "store", "wasm"];
 
     public static async Task<LoadReport> RunAsync(string mode, LoadOptions options)
     {
@@ -15,6 +15,7 @@ public static class LoadBench
             "remote" => await RemoteBench.RunAsync(options),
             "gateway" => await GatewayBench.RunAsync(options),
             "capabilities" => await CapabilitiesBench.RunAsync(options),
+            "wasm" => await WasmBench.RunAsync(options),
             _ => throw new ArgumentException($"unknown bench mode '{mode}' (use {string.Join(", ", Modes)})", nameof(mode)),
         };
         return new LoadReport(mode, options, figures[0], figures[1], LoadReport.DescribeMachine());

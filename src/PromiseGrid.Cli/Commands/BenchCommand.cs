@@ -1,11 +1,13 @@
 using System.CommandLine;
+using PromiseGrid.Bench.Gpt;
 using PromiseGrid.Bench.Load;
 
 namespace PromiseGrid.Cli.Commands;
 
 /// <summary>
-/// <c>pgrid bench local|remote|gateway|capabilities|store</c>: runs a load driver in this process (no node needed)
+/// <c>pgrid bench local|remote|gateway|capabilities|store|wasm</c>: runs a load driver in this process (no node needed)
 /// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
+/// <c>pgrid bench gpt</c> measures the byte-level GPT instead (training, forward and generation bytes/s).
 /// </summary>
 public static class BenchCommand
 {
@@ -17,9 +19,11 @@ public static class BenchCommand
                 + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint; "
                 + "capabilities: the local path on a node that checks a cached bearer token vs the same path with checks off; "
                 + "store: store/put/ and store/get/ of 1 KiB and 1 MiB blobs (completions/s, MB/s) vs writing (fsync) and reading the same files directly, "
-                + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply)",
+                + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply); "
+                + "wasm: wasm/<cid>/<payload> run by examples/wasm/upper.wat (compiled once) vs the same upper-casing as a C# module; "
+                + "gpt: a ~1M-parameter byte-level GPT's training, forward-only and KV-cached generation bytes/s (only --seconds, --warmup and --json apply)",
         };
-        mode.AcceptOnlyFromAmong(LoadBench.Modes);
+        mode.AcceptOnlyFromAmong([.. LoadBench.Modes, GptBench.Mode]);
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed-loop requesters", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds", "-s") { Description = "Measuring window of each round, in seconds", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup", "-w") { Description = "Warm-up before each round, in seconds", DefaultValueFactory = _ => 2 };
@@ -39,8 +43,15 @@ public static class BenchCommand
                 parseResult.GetValue(warmup), parseResult.GetValue(payload), parseResult.GetValue(rounds));
             if (options.Concurrency < 1 || options.Seconds <= 0 || options.WarmupSeconds < 0 || options.PayloadBytes < 0 || options.Rounds < 1)
                 throw new UsageException("--concurrency and --rounds must be at least 1, --seconds positive, --warmup and --payload not negative");
-            var report = await LoadBench.RunAsync(parseResult.GetValue(mode)!, options).ConfigureAwait(false);
             var jsonTarget = parseResult.GetValue(json);
+            if (parseResult.GetValue(mode) == GptBench.Mode)
+            {
+                var gpt = GptBench.Run(new GptBenchOptions(options.Seconds, options.WarmupSeconds));
+                await console.Out.WriteAsync(jsonTarget == "-" ? gpt.ToJson() + Environment.NewLine : gpt.ToTable()).ConfigureAwait(false);
+                if (jsonTarget is not null and not "-") await File.WriteAllTextAsync(jsonTarget, gpt.ToJson(), ct).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+            var report = await LoadBench.RunAsync(parseResult.GetValue(mode)!, options).ConfigureAwait(false);
             if (jsonTarget == "-")
             {
                 await console.Out.WriteLineAsync(report.ToJson()).ConfigureAwait(false);

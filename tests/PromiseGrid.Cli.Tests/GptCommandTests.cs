@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using PromiseGrid.Gpt.Checkpoints;
+using PromiseGrid.Gpt.Model;
+
+namespace PromiseGrid.Cli.Tests;
+
+/// <summary>
+/// <c>pgrid gpt train|eval|sample</c> through the real entry point, on tiny models that train in
+/// a second: the train → eval → sample round trip, resuming bit for bit (after a stop at a step
+/// and after Ctrl+C), and one clear error line for missing files and bad options.
+/// </summary>
+public sealed class GptCommandTests : IDisposable
+{
+    /// <summary>A tiny model: 1 layer, width 16, 2 heads, context 16.</summary>
+    private static readonly string[] Tiny = ["--layers", "1", "--dim", "16", "--heads", "2", "--context", "16", "--batch", "4", "--lr", "1e-2", "-q"];
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("pg-cli-gpt-").FullName;
+    private readonly string _corpus;
+
+    public GptCommandTests()
+    {
+        // About 5 KB of repetitive English: a tiny model learns its letters in a few dozen steps.
+        _corpus = PathOf("corpus.txt");
+        File.WriteAllText(_corpus, string.Concat(Enumerable.Range(0, 60).Select(i =>
+            $"In the beginning the grid had one operation, and the operation was completion number {i % 7}.\n")));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string PathOf(string name) => Path.Combine(_folder, name);
+
+    private static async Task<CliResult> OkAsync(params string[] args)
+    {
+        var result = await Cli.RunAsync(args);
+        Assert.True(result.ExitCode == 0, $"pgrid {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}");
+        return result;
+    }
+
+    private Task<CliResult> TrainAsync(string model, params string[] more) =>
+        OkAsync([.. new[] { "gpt", "train", "--corpus", _corpus, "--out", model }, .. Tiny, .. more]);
+
+    [Fact]
+    public async Task Train_then_eval_then_sample_round_trip()
+    {
+        var model = PathOf("m.safetensors");
+        var train = await TrainAsync(model, "--steps", "40", "--eval-every", "20");
+
+        var log = train.StdoutText;
+        Assert.Contains("training 7,664 parameters (layers 1, dim 16, heads 2, context 16)", log);
+        Assert.Contains("the last 528 (10%) held out", log);
+        Assert.Matches(new Regex(@"^step +20 +loss \d\.\d{3} +held-out \d\.\d{3} bits/byte", RegexOptions.Multiline), log);
+        var final = Regex.Match(log, @"^step +40 .* held-out (\d\.\d{3}) bits/byte \(all 528 held-out bytes\)", RegexOptions.Multiline);
+        Assert.True(final.Success, log);
+        Assert.Empty(train.Stderr);
+        Assert.Equal(new GptConfig(1, 16, 2, 16), GptCheckpoint.ReadConfig(model));
+
+        var eval = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus);
+        var figure = Regex.Match(eval.StdoutText, @"^(\d\.\d{4}) bits/byte over 512 bytes of the held-out last 10% of ");
+        Assert.True(figure.Success, eval.StdoutText);
+        var bits = double.Parse(figure.Groups[1].Value, CultureInfo.InvariantCulture);
+        // Trained: well below a uniform guess (8 bits), and the figure train printed at the end.
+        Assert.InRange(bits, 1, 5);
+        Assert.Equal(double.Parse(final.Groups[1].Value, CultureInfo.InvariantCulture), bits, 0.0015);
+        var whole = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--whole");
+        Assert.Contains("bits/byte over 5,264 bytes of the whole of ", whole.StdoutText);
+
+        var sample = await OkAsync("gpt", "sample", "--model", model, "--prompt", "In the ", "-n", "48", "--seed", "3");
+        Assert.Equal(48, sample.Stdout.Length);
+        Assert.Equal(sample.Stdout, (await OkAsync("gpt", "sample", "--model", model, "--prompt", "In the ", "-n", "48", "--seed", "3")).Stdout);
+        var greedy = await OkAsync("gpt", "sample", "-m", model, "-p", "In the ", "-n", "20", "--temperature", "0");
+        Assert.Equal(20, greedy.Stdout.Length);
+        Assert.Equal(Encoding.ASCII.GetString(new Generator(GptCheckpoint.Load(model)).Generate("In the "u8, 20, SamplingOptions.Greedy)), greedy.StdoutText);
+    }
+
+    [Fact]
+    public async Task A_run_stopped_early_and_resumed_writes_the_same_file_as_a_run_straight_through()
+    {
+        var straight = PathOf("straight.safetensors");
+        await TrainAsync(straight, "--steps", "24", "--eval-every", "10");
+
+        var resumed = PathOf("resumed.safetensors");
+        await TrainAsync(resumed, "--steps", "9", "--schedule-steps", "24", "--eval-every", "10");
+        Assert.Equal("9", GptCheckpoint.ReadMetadata(resumed)["train.step"]);
+        var second = await OkAsync("gpt", "train", "--corpus", _corpus, "--out", resumed, "--resume", "--steps", "24", "--eval-every", "10", "-q");
+        Assert.Contains("resuming at step 9: 7,664 parameters", second.StdoutText);
+
+        Assert.Equal(File.ReadAllBytes(straight), File.ReadAllBytes(resumed));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_saves_a_checkpoint_that_resumes_to_the_same_model()
+    {
+        var straight = PathOf("straight.safetensors");
+        await TrainAsync(straight, "--steps", "12", "--eval-every", "5");
+
+        // Ctrl+C arrives while the step-5 log line is written: the run stops before step 6 and saves.
+        var interrupted = PathOf("interrupted.safetensors");
+        using var cancel = new CancellationTokenSource();
+        using var stdout = new CancelOnText("step      5 ", cancel);
+        using var stderr = new StringWriter { NewLine = "\n" };
+        var console = new CliConsole(new MemoryStream(), stdout, stderr);
+        string[] args = ["gpt", "train", "--corpus", _corpus, "--out", interrupted, .. Tiny, "--steps", "12", "--eval-every", "5"];
+        // Invoked below CliApp.RunAsync, whose closing flush would itself be cancelled by the token.
+        var exit = await CliApp.CreateRootCommand(console, null).Parse(args)
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = console.Out, Error = console.Error }, cancel.Token);
+        Assert.Equal(130, exit);
+        Assert.Equal([$"pgrid: interrupted at step 5; saved '{interrupted}' (continue with --resume)", "pgrid: interrupted"],
+            stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("5", GptCheckpoint.ReadMetadata(interrupted)["train.step"]);
+
+        await OkAsync("gpt", "train", "--corpus", _corpus, "--out", interrupted, "--resume", "--steps", "12", "--eval-every", "5", "-q");
+        Assert.Equal(File.ReadAllBytes(straight), File.ReadAllBytes(interrupted));
+    }
+
+    [Fact]
+    public async Task A_time_budget_ends_the_run_and_a_resumed_run_keeps_the_saved_settings()
+    {
+        var model = PathOf("m.safetensors");
+        var run = await TrainAsync(model, "--minutes", "0.0001");
+        Assert.Contains("for 0.006 seconds", run.StdoutText);
+        var step = int.Parse(GptCheckpoint.ReadMetadata(model)["train.step"], CultureInfo.InvariantCulture);
+        Assert.True(step >= 1, "a run makes at least one step");
+
+        var refused = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", model, "--resume", "--dim", "32", "--steps", "50"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal("pgrid: --dim 32 differs from the checkpoint's 16: a resumed run keeps the settings it was started with", refused.SingleErrorLine());
+    }
+
+    [Fact]
+    public async Task Missing_files_are_one_clear_error_line()
+    {
+        var absent = PathOf("absent.txt");
+        var result = await Cli.RunAsync(["gpt", "train", "--corpus", absent, "--out", PathOf("m.safetensors")]);
+        Assert.Equal((2, $"pgrid: cannot read corpus '{absent}': no such file"), (result.ExitCode, result.SingleErrorLine()));
+
+        var model = PathOf("absent.safetensors");
+        result = await Cli.RunAsync(["gpt", "eval", "--model", model, "--corpus", _corpus]);
+        Assert.Equal((2, $"pgrid: cannot read model '{model}': no such file"), (result.ExitCode, result.SingleErrorLine()));
+        result = await Cli.RunAsync(["gpt", "sample", "--model", model]);
+        Assert.Equal((2, $"pgrid: cannot read model '{model}': no such file"), (result.ExitCode, result.SingleErrorLine()));
+        result = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", model, "--resume"]);
+        Assert.Equal((2, $"pgrid: --resume: there is no '{model}' to continue; train without --resume to start"), (result.ExitCode, result.SingleErrorLine()));
+        var underAFile = Path.Combine(_corpus, "m.safetensors");
+        result = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", underAFile]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"pgrid: cannot write model '{underAFile}': cannot create its directory (", result.SingleErrorLine());
+    }
+
+    [Fact]
+    public async Task The_model_directory_is_created_when_missing()
+    {
+        var model = PathOf("data/gpt/model.safetensors");
+        await TrainAsync(model, "--steps", "1");
+        Assert.Equal(new GptConfig(1, 16, 2, 16), GptCheckpoint.ReadConfig(model));
+    }
+
+    [Fact]
+    public async Task A_corrupt_model_is_refused_naming_the_file_and_the_fault()
+    {
+        var model = PathOf("m.safetensors");
+        await TrainAsync(model, "--steps", "1");
+        var bytes = File.ReadAllBytes(model);
+        File.WriteAllBytes(model, bytes[..^64]);
+
+        var result = await Cli.RunAsync(["gpt", "sample", "--model", model]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"pgrid: Checkpoint {model}: Truncated checkpoint: the tensors need ", result.SingleErrorLine());
+        Assert.Empty(result.Stdout);
+    }
+
+    [Fact]
+    public async Task An_existing_model_is_not_overwritten_without_force()
+    {
+        var model = PathOf("m.safetensors");
+        await TrainAsync(model, "--steps", "1");
+        var before = File.ReadAllBytes(model);
+        var result = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", model, .. Tiny, "--steps", "2"]);
+        Assert.Equal((2, $"pgrid: '{model}' already exists: pass --resume to continue its training or --force to replace it"), (result.ExitCode, result.SingleErrorLine()));
+        Assert.Equal(before, File.ReadAllBytes(model));
+        await TrainAsync(model, "--steps", "2", "--force");
+        Assert.Equal("2", GptCheckpoint.ReadMetadata(model)["train.step"]);
+    }
+
+    public static TheoryData<string[], string> BadOptions() => new()
+    {
+        { ["--steps", "0"], "pgrid: --steps must be a positive whole number, got '0' (see 'pgrid gpt train --help')" },
+        { ["--dim", "16", "--heads", "3"], "pgrid: --dim 16 is not a multiple of --heads 3: each head takes an equal share of the width" },
+        { ["--lr", "fast"], "pgrid: --lr must be a positive number, got 'fast' (see 'pgrid gpt train --help')" },
+        { ["--minutes", "-1"], "pgrid: --minutes must be a positive number, got '-1' (see 'pgrid gpt train --help')" },
+        { ["--context", "1000"], "pgrid: The held-out part of '{corpus}' (its last 10%) is 528 bytes, shorter than one window of the model's context (1000 bytes) plus the byte after it: use a larger file or a smaller --context" },
+        { ["--resume", "--force"], "pgrid: --resume continues --out and --force replaces it: give one of them" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public async Task Bad_train_options_are_one_usage_error_line(string[] options, string expected)
+    {
+        var model = PathOf("m.safetensors");
+        var result = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", model, "--layers", "1", .. options]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expected.Replace("{corpus}", _corpus, StringComparison.Ordinal), result.SingleErrorLine());
+        Assert.False(File.Exists(model));
+    }
+
+    [Fact]
+    public async Task Bad_sample_options_are_one_usage_error_line()
+    {
+        var model = PathOf("m.safetensors");
+        await TrainAsync(model, "--steps", "1");
+        var result = await Cli.RunAsync(["gpt", "sample", "--model", model, "--top-k", "300"]);
+        Assert.Equal((2, "pgrid: --top-k must be between 0 and 256, got 300"), (result.ExitCode, result.SingleErrorLine()));
+        result = await Cli.RunAsync(["gpt", "sample", "--model", model, "--temperature", "-0.5"]);
+        Assert.Equal((2, "pgrid: --temperature must be a number ≥ 0, got '-0.5' (see 'pgrid gpt sample --help')"), (result.ExitCode, result.SingleErrorLine()));
+    }
+
+    /// <summary>Standard output that plays Ctrl+C once <paramref name="text"/> has been written to it.</summary>
+    private sealed class CancelOnText(string text, CancellationTokenSource cancel) : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            base.Write(buffer, offset, count);
+            Check();
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            base.Write(buffer);
+            Check();
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer, offset, count);
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        private void Check()
+        {
+            if (Encoding.UTF8.GetString(ToArray()).Contains(text, StringComparison.Ordinal)) cancel.Cancel();
+        }
+    }
+}
