@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using PromiseGrid.Cli.Gateway;
+using PromiseGrid.Cli.Input;
 using PromiseGrid.Cli.Store;
 using PromiseGrid.Core.Content;
 
@@ -51,7 +52,7 @@ public static class PutCommand
                 throw new UsageException("--token - and put - both read standard input: put the token in a file (--token @FILE)");
             var settings = await options.ReadAsync(parseResult, console, ct).ConfigureAwait(false);
 
-            await using var input = path == "-" ? null : OpenFile(path);
+            await using var input = path == "-" ? null : LocalFile.OpenSequential(path);
             var stream = input ?? console.In;
             long? total = stream.CanSeek ? stream.Length - stream.Position : null;
             if (total is { } size && size > blobBytes)
@@ -167,25 +168,5 @@ public static class PutCommand
         var buffer = new byte[size];
         var filled = await input.ReadAtLeastAsync(buffer, size, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         return filled == size ? buffer : buffer[..filled];
-    }
-
-    private static FileStream OpenFile(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) throw new UsageException($"cannot read file '{path}': it is a directory");
-            // Sequential: the file is read once, front to back.
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => Output.OneLine.Of(e.Message, 300),
-            };
-            throw new UsageException($"cannot read file '{path}': {why}", e);
-        }
     }
 }

@@ -1,3 +1,5 @@
+using PromiseGrid.Cli.Input;
+
 namespace PromiseGrid.Cli.Gpt;
 
 /// <summary>
@@ -39,22 +41,7 @@ public sealed class GptCorpus
     /// <summary>Reads <paramref name="path"/>, refusing a missing, unreadable or empty file with a usage error.</summary>
     public static GptCorpus Load(string path)
     {
-        byte[] bytes;
-        try
-        {
-            if (Directory.Exists(path)) throw new UsageException($"cannot read corpus '{path}': it is a directory");
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => Output.OneLine.Of(e.Message, 300),
-            };
-            throw new UsageException($"cannot read corpus '{path}': {why}", e);
-        }
+        var bytes = LocalFile.ReadAllBytes(path, "corpus");
         if (bytes.Length == 0) throw new UsageException($"corpus '{path}' is empty");
         return new GptCorpus(path, bytes);
     }

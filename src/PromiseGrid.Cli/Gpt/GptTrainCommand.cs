@@ -28,7 +28,7 @@ public static class GptTrainCommand
 {
     public const int DefaultLayers = 4, DefaultDim = 128, DefaultHeads = 4, DefaultContext = 128;
     public const int DefaultBatch = 16, DefaultSeed = 1, DefaultEvalEvery = 200, DefaultEvalBytes = 64 * 1024;
-    public const double DefaultLearningRate = 2e-3, DefaultMinutes = 10;
+    public const double DefaultLearningRate = 3e-3, DefaultMinutes = 10;
 
     /// <summary>Warm-up of a time-budgeted run, in steps.</summary>
     private const int TimedWarmupSteps = 100;

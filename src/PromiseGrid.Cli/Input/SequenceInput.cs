@@ -30,28 +30,10 @@ public sealed record SequenceInput(string? Notation, string? Hex, string? FilePa
             return sequence;
         }
         if (Hex is not null) return new Sequence(Input.Hex.Parse(Hex));
-        if (FilePath is not null) return new Sequence(await ReadFileAsync(FilePath, cancellationToken).ConfigureAwait(false));
+        if (FilePath is not null) return new Sequence(await LocalFile.ReadAllBytesAsync(FilePath, cancellationToken).ConfigureAwait(false));
 
         using var buffer = new MemoryStream();
         await stdin.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
         return new Sequence(buffer.ToArray());
-    }
-
-    private static async Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied (or it is a directory)",
-                _ => Output.OneLine.Of(e.Message, 300),
-            };
-            throw new UsageException($"cannot read file '{path}': {why}", e);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using PromiseGrid.Cli.Input;
 using PromiseGrid.Cli.Store;
 using Wasmtime;
 
@@ -43,7 +44,7 @@ public sealed class GuestModule
     /// </summary>
     public static GuestModule Load(string path)
     {
-        var content = ReadFile(path);
+        var content = LocalFile.ReadAllBytes(path);
         var isBinary = content.AsSpan().StartsWith(Magic);
         if (!isBinary && string.Equals(Path.GetExtension(path), ".wasm", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'{path}' is not WebAssembly: a module starts with the bytes 00 61 73 6d ('\\0asm'), this file with {Describe(content)}");
@@ -155,23 +156,4 @@ public sealed class GuestModule
 
     private static string Describe(byte[] content) =>
         content.Length == 0 ? "nothing (it is empty)" : string.Join(' ', content.Take(4).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static byte[] ReadFile(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) throw new UsageException($"cannot read file '{path}': it is a directory");
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ => Output.OneLine.Of(e.Message, 300),
-            };
-            throw new UsageException($"cannot read file '{path}': {why}", e);
-        }
-    }
 }

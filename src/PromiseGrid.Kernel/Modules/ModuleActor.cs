@@ -41,6 +41,16 @@ public abstract class ModuleActor : UntypedActor
     private readonly Sequence[] _prefixes;
     private int _registered;
     private CompletionRequest? _spare;
+
+    // The request handed to CompleteAsync through ExecutionContext.Run, and what it returned:
+    // fields rather than a closure, so serving a request allocates nothing.
+    private CompletionRequest? _serving;
+    private ValueTask<Sequence> _served;
+    private static readonly ContextCallback ServeInContext = state =>
+    {
+        var module = (ModuleActor)state!;
+        module._served = module.CompleteAsync(module._serving!);
+    };
     private readonly CapabilityGuard _guard;
     private readonly CompletionCache _cache;
     private bool[] _pure = [];
@@ -185,15 +195,22 @@ public abstract class ModuleActor : UntypedActor
         ValueTask<Sequence> pending;
         try
         {
-            // Sequences the module completes on its way, now or after an await, go one hop deeper.
-            using var nesting = RequestNesting.Serve(complete.Hops);
-            pending = CompleteAsync(request);
+            // Sequences the module completes on its way, now or after an await, go one hop deeper:
+            // the module runs in a context that says which request it serves (RequestNesting).
+            _serving = request;
+            ExecutionContext.Run(RequestNesting.ContextServing(complete.Hops), ServeInContext, this);
+            pending = _served;
         }
         catch (Exception error)
         {
             requester.Tell(Failure(request, error));
             request.Dispose();
             return;
+        }
+        finally
+        {
+            _serving = null;
+            _served = default;
         }
         if (pending.IsCompletedSuccessfully)
         {
