@@ -1,4 +1,7 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
+using PromiseGrid.Cli.Gateway;
+using PromiseGrid.Core;
 
 namespace PromiseGrid.Cli.Tests;
 
@@ -26,19 +29,39 @@ public sealed class CompleteStreamTests
     [Fact]
     public async Task A_stream_cut_off_by_the_node_keeps_what_arrived_and_fails_naming_the_byte_count()
     {
+        // The fake cuts the connection only once the client has written the first bytes out, as
+        // the node does when a module fails after its first part.
+        var output = new SignallingStream(expected: 4);
         await using var gateway = await FakeGateway.StartAsync(async (_, response) =>
         {
             response.ContentType = "application/octet-stream";
             await response.Body.WriteAsync("half"u8.ToArray());
             await response.Body.FlushAsync();
-            response.HttpContext.Abort(); // what the node does when the request fails after streaming began
+            await output.Received.WaitAsync(TimeSpan.FromSeconds(30));
+            response.HttpContext.Abort();
         });
+        using var client = new GatewayClient(new Uri(gateway.Url));
 
-        var result = await Cli.RunAsync(["complete", "gpt/x", "-s", "--node", gateway.Url]);
+        var error = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.CompleteStreamingAsync(Sequence.FromText("gpt/x"), null, output, CancellationToken.None));
 
-        Assert.Equal(ExitCodes.GridError, result.ExitCode);
-        Assert.Equal("half", result.StdoutText);
-        Assert.Contains("cut off after 4 bytes", result.SingleErrorLine());
+        Assert.Equal("half", Encoding.UTF8.GetString(output.ToArray()));
+        Assert.Contains("cut off after 4 bytes", error.Message);
+        Assert.Equal(ExitCodes.GridError, error.ExitCode);
+    }
+
+    /// <summary>A memory stream that signals once it holds <c>expected</c> bytes.</summary>
+    private sealed class SignallingStream(int expected) : MemoryStream
+    {
+        private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Received => _received.Task;
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await base.WriteAsync(buffer, cancellationToken);
+            if (Length >= expected) _received.TrySetResult();
+        }
     }
 
     [Fact]
