@@ -108,15 +108,20 @@ public static class CompleteCommand
                 return ExitCodes.Ok;
             }
             var completion = await client.CompleteAsync(bytes, deadlineMs, ct, authorization).ConfigureAwait(false);
-
-            if (parseResult.GetValue(showProvider))
-                await console.Error.WriteLineAsync($"provider={completion.Provider}").ConfigureAwait(false);
-            await console.StdOut.WriteAsync(completion.Bytes, ct).ConfigureAwait(false);
-            await console.StdOut.FlushAsync(ct).ConfigureAwait(false);
+            await WriteAsync(console, completion, parseResult.GetValue(showProvider), ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, cancellationToken));
 
         return command;
+    }
+
+    /// <summary>The completion bytes, raw, to stdout; with <paramref name="showProvider"/>, <c>provider=...</c> on stderr first.</summary>
+    internal static async Task WriteAsync(CliConsole console, CompletionResult completion, bool showProvider, CancellationToken ct)
+    {
+        if (showProvider)
+            await console.Error.WriteLineAsync($"provider={completion.Provider}").ConfigureAwait(false);
+        await console.StdOut.WriteAsync(completion.Bytes, ct).ConfigureAwait(false);
+        await console.StdOut.FlushAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -129,10 +134,15 @@ public static class CompleteCommand
         var text = await TokenCommand.ReadTokenTextAsync(tokenArgument, console, ct).ConfigureAwait(false);
         if (text.Length == 0 || text.Any(char.IsWhiteSpace))
             throw new UsageException("--token: a token is one word of base64url text");
-        var header = $"Grid {text}";
-        if (keyArgument is null) return header;
-        using var holder = TokenCommand.LoadKey(keyArgument, "--key", requirePrivate: true);
+        return AuthorizationHeader(text, keyArgument, sequence);
+    }
+
+    /// <summary><c>Grid &lt;token&gt;</c>, plus <c>.&lt;proof&gt;</c> over <paramref name="sequence"/> signed now with the key at <paramref name="keyPath"/>, if given.</summary>
+    internal static string AuthorizationHeader(string token, string? keyPath, Sequence sequence)
+    {
+        if (keyPath is null) return $"Grid {token}";
+        using var holder = TokenCommand.LoadKey(keyPath, "--key", requirePrivate: true);
         var proof = HolderProof.Create(holder, sequence.Span, DateTimeOffset.UtcNow);
-        return $"{header}.{Base64Url.EncodeToString(proof)}";
+        return $"Grid {token}.{Base64Url.EncodeToString(proof)}";
     }
 }

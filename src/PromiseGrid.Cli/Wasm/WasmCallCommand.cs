@@ -1,10 +1,8 @@
-using System.Buffers.Text;
 using System.CommandLine;
 using PromiseGrid.Cli.Commands;
 using PromiseGrid.Cli.Gateway;
 using PromiseGrid.Cli.Input;
 using PromiseGrid.Core;
-using PromiseGrid.Core.Capabilities;
 using PromiseGrid.Core.Content;
 
 namespace PromiseGrid.Cli.Wasm;
@@ -65,26 +63,13 @@ public static class WasmCallCommand
             var sequence = Prefix.Concat(Sequence.FromText(cid.ToString() + "/")).Concat(bytes);
 
             var token = await options.ReadTokenAsync(parseResult, console, ct).ConfigureAwait(false);
-            var authorization = token is null ? null : Authorization(token, parseResult.GetValue(options.Key), sequence);
+            var authorization = token is null ? null : CompleteCommand.AuthorizationHeader(token, parseResult.GetValue(options.Key), sequence);
             var deadlineMs = parseResult.GetValue(options.Deadline);
             using var client = new GatewayClient(node, deadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
             var completion = await client.CompleteAsync(sequence, deadlineMs, ct, authorization).ConfigureAwait(false);
-
-            if (parseResult.GetValue(showProvider))
-                await console.Error.WriteLineAsync($"provider={completion.Provider}").ConfigureAwait(false);
-            await console.StdOut.WriteAsync(completion.Bytes, ct).ConfigureAwait(false);
-            await console.StdOut.FlushAsync(ct).ConfigureAwait(false);
+            await CompleteCommand.WriteAsync(console, completion, parseResult.GetValue(showProvider), ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;
-    }
-
-    /// <summary>As <c>pgrid complete</c> sends it: <c>Grid &lt;token&gt;[.&lt;proof over this sequence&gt;]</c>.</summary>
-    private static string Authorization(string token, string? keyPath, Sequence sequence)
-    {
-        if (keyPath is null) return $"Grid {token}";
-        using var holder = TokenCommand.LoadKey(keyPath, "--key", requirePrivate: true);
-        var proof = HolderProof.Create(holder, sequence.Span, DateTimeOffset.UtcNow);
-        return $"Grid {token}.{Base64Url.EncodeToString(proof)}";
     }
 }
