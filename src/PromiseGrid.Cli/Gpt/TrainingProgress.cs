@@ -12,15 +12,10 @@ namespace PromiseGrid.Cli.Gpt;
 /// </summary>
 public sealed class TrainingProgress
 {
-    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(200);
-
-    private readonly TextWriter? _error;
-    private long _lastDrawn;
-    private int _lastLength;
-    private bool _drawn;
+    private readonly Output.StatusLine? _line;
 
     /// <param name="error">Where the line goes; null draws nothing.</param>
-    public TrainingProgress(TextWriter? error) => _error = error;
+    public TrainingProgress(TextWriter? error) => _line = error is null ? null : new Output.StatusLine(error);
 
     /// <summary>Whether to draw: never with --quiet, always with --progress, else when standard error is a terminal.</summary>
     public static bool ShouldShow(CliConsole console, bool progress, bool quiet) =>
@@ -34,34 +29,18 @@ public sealed class TrainingProgress
     /// <param name="left">Time to the end, when it can be told.</param>
     public void Update(int step, int? target, double lossBits, double bytesPerSecond, TimeSpan? left, bool force = false)
     {
-        if (_error is null) return;
+        if (_line is null) return;
         var now = Stopwatch.GetTimestamp();
-        if (_drawn && !force && Stopwatch.GetElapsedTime(_lastDrawn, now) < RedrawInterval) return;
+        if (!force && !_line.IsDue(now)) return;
         var line = target is { } t
             ? string.Create(CultureInfo.InvariantCulture, $"step {step}/{t}  {100.0 * step / Math.Max(1, t),3:0}%  loss {lossBits:0.000} bits/byte  {bytesPerSecond / 1000:0.0} kB/s")
             : string.Create(CultureInfo.InvariantCulture, $"step {step}  loss {lossBits:0.000} bits/byte  {bytesPerSecond / 1000:0.0} kB/s");
         if (left is { } l) line += "  " + Clock(l) + " left";
-        var padding = Math.Max(0, _lastLength - line.Length);
-        _error.Write('\r');
-        _error.Write(line);
-        if (padding > 0) _error.Write(new string(' ', padding));
-        _error.Flush();
-        _lastLength = line.Length;
-        _lastDrawn = now;
-        _drawn = true;
+        _line.Draw(line, now);
     }
 
     /// <summary>Wipes the line so that a log line (or an error) starts on a clean one.</summary>
-    public void Clear()
-    {
-        if (_error is null || !_drawn) return;
-        _error.Write('\r');
-        _error.Write(new string(' ', _lastLength));
-        _error.Write('\r');
-        _error.Flush();
-        _drawn = false;
-        _lastLength = 0;
-    }
+    public void Clear() => _line?.Clear();
 
     /// <summary>h:mm:ss or m:ss.</summary>
     public static string Clock(TimeSpan time)

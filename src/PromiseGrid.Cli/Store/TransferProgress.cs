@@ -11,25 +11,19 @@ namespace PromiseGrid.Cli.Store;
 /// </summary>
 public sealed class TransferProgress
 {
-    /// <summary>Redraw at most this often; a fast local node would otherwise flood a slow terminal.</summary>
-    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(200);
-
-    private readonly TextWriter? _error;
+    private readonly Output.StatusLine? _line;
     private readonly string _verb;
     private readonly long? _totalBytes;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Lock _lock = new();
     private long _doneBytes;
-    private long _lastDrawn;
-    private int _lastLength;
-    private bool _drawn;
 
     /// <param name="error">Where the line goes; null draws nothing (progress off).</param>
     /// <param name="verb">What is happening: <c>put</c> or <c>get</c>.</param>
     /// <param name="totalBytes">The size when it is known in advance; null for a stream of unknown length.</param>
     public TransferProgress(TextWriter? error, string verb, long? totalBytes)
     {
-        _error = error;
+        _line = error is null ? null : new Output.StatusLine(error);
         _verb = verb;
         _totalBytes = totalBytes;
     }
@@ -52,42 +46,35 @@ public sealed class TransferProgress
     /// <summary>Counts <paramref name="bytes"/> more as done, and redraws if the last drawing is old enough.</summary>
     public void Add(long bytes)
     {
-        if (_error is null) return;
+        if (_line is null) return;
         lock (_lock)
         {
             _doneBytes += bytes;
             var now = Stopwatch.GetTimestamp();
-            if (_drawn && Stopwatch.GetElapsedTime(_lastDrawn, now) < RedrawInterval) return;
-            Draw(now);
+            if (!_line.IsDue(now)) return;
+            Draw(_line, now);
         }
     }
 
     /// <summary>Draws the final figures and ends the line. Call once the transfer succeeded.</summary>
     public void Finish()
     {
-        if (_error is null) return;
+        if (_line is null) return;
         lock (_lock)
         {
-            Draw(Stopwatch.GetTimestamp());
-            _error.Write('\n');
-            _error.Flush();
+            Draw(_line, Stopwatch.GetTimestamp());
+            _line.End();
         }
     }
 
     /// <summary>Ends a drawn line so that an error message that follows starts on a line of its own.</summary>
     public void Abandon()
     {
-        if (_error is null) return;
-        lock (_lock)
-        {
-            if (!_drawn) return;
-            _error.Write('\n');
-            _error.Flush();
-            _drawn = false;
-        }
+        if (_line is null) return;
+        lock (_lock) _line.End();
     }
 
-    private void Draw(long now)
+    private void Draw(Output.StatusLine statusLine, long now)
     {
         var seconds = Stopwatch.GetElapsedTime(_started, now).TotalSeconds;
         var rate = seconds > 0 ? _doneBytes / 1e6 / seconds : 0;
@@ -95,15 +82,7 @@ public sealed class TransferProgress
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{_verb} {Megabytes(_doneBytes)} / {Megabytes(total)} MB  {(total == 0 ? 100 : 100.0 * _doneBytes / total),3:0}%  {rate:0.0} MB/s")
             : string.Create(CultureInfo.InvariantCulture, $"{_verb} {Megabytes(_doneBytes)} MB  {rate:0.0} MB/s");
-        // Spaces wipe what a longer earlier line left behind.
-        var padding = Math.Max(0, _lastLength - line.Length);
-        _error!.Write('\r');
-        _error.Write(line);
-        if (padding > 0) _error.Write(new string(' ', padding));
-        _error.Flush();
-        _lastLength = line.Length;
-        _lastDrawn = now;
-        _drawn = true;
+        statusLine.Draw(line, now);
     }
 
     private static string Megabytes(long bytes) => (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture);
