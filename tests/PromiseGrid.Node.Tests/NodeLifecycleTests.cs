@@ -22,6 +22,7 @@ public sealed class NodeLifecycleTests
     [InlineData("PG_LOGLEVEL", "LOUD", "PG_LOGLEVEL must be one of")]
     [InlineData("PG_SEEDS", "127.0.0.1:4053", "is not an address like akka.tcp://promisegrid@host:port")]
     [InlineData("PG_TRUST", "not-a-key", "promisegrid.security.trust (PG_TRUST): 'not-a-key' is not a public key")]
+    [InlineData("PG_TRUST", ",", "promisegrid.security.trust (PG_TRUST) is set to ',' but names no key")]
     [InlineData("PG_TOKEN", "garbage!", "promisegrid.security.token (PG_TOKEN): token text is not base64url")]
     [InlineData("PG_KEY", "/nonexistent/key.pem", "promisegrid.security.key (PG_KEY)")]
     public async Task Bad_settings_stop_the_node_at_once_with_one_clear_line(string variable, string value, string expected)

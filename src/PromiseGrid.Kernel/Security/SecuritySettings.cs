@@ -24,10 +24,17 @@ public sealed record SecuritySettings(
     public static SecuritySettings Create(Config promisegrid)
     {
         var security = promisegrid.GetConfig("security");
+        var trustText = security.GetString("trust") ?? "";
+        var trustEntries = SplitList(trustText).ToArray();
+        // Set but naming no key (PG_TRUST=',') must not read as "no checks": a security setting
+        // that is present but unusable stops the node instead of failing open.
+        if (trustText.Length > 0 && trustEntries.Length == 0)
+            throw new ConfigurationException(
+                $"promisegrid.security.trust (PG_TRUST) is set to '{trustText}' but names no key; leave it empty to check nothing");
         TrustedIssuers trust;
         try
         {
-            trust = TrustedIssuers.Parse(SplitList(security.GetString("trust")));
+            trust = TrustedIssuers.Parse(trustEntries);
         }
         catch (Exception error) when (error is CapabilityException or IOException or UnauthorizedAccessException or FormatException)
         {
@@ -66,6 +73,23 @@ public sealed record SecuritySettings(
         if (token?.Leaf.Holder is { } holder && (key is null || !key.PublicKey.AsSpan().SequenceEqual(holder)))
             throw new ConfigurationException(
                 "promisegrid.security.token (PG_TOKEN) is bound to a holder key: set promisegrid.security.key (PG_KEY) to that key's private PEM");
+
+        // A node that checks tokens and carries one of its own must be able to use it: a token its
+        // own trust refuses would fail every call its modules make, so it is refused at start.
+        if (token is not null && trust.Count > 0)
+        {
+            try
+            {
+                var verified = token.Verify(trust);
+                if (verified.Expires <= DateTimeOffset.UtcNow)
+                    throw new CapabilityException($"token expired at {verified.Expires:u}");
+            }
+            catch (CapabilityException error)
+            {
+                throw new ConfigurationException(
+                    $"promisegrid.security.token (PG_TOKEN) does not verify against this node's own trust (PG_TRUST): {error.Message}");
+            }
+        }
 
         var open = security.GetStringList("open-prefixes").Select(SequenceText.Parse).ToArray();
         var settings = new SecuritySettings(trust, token, key, open,

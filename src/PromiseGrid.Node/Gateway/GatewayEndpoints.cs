@@ -20,10 +20,10 @@ public static class GatewayEndpoints
     public const string ProviderHeader = "Grid-Provider";
     public const string StreamHeader = "Grid-Stream";
 
-    public static void Map(WebApplication app, GridNode node, GatewayMetrics metrics)
+    public static void Map(WebApplication app, GridNode node, GatewayMetrics metrics, DroppedRequests dropped)
     {
         // Cast so the result is written: a bare HttpContext lambda would bind as a RequestDelegate.
-        app.MapPost("/complete", (Func<HttpContext, Task<IResult>>)(http => Complete(http, node, metrics)));
+        app.MapPost("/complete", (Func<HttpContext, Task<IResult>>)(http => Complete(http, node, metrics, dropped)));
         app.MapGet("/routes", () => Results.Json(node.Grid.Routes.Views()));
         app.MapGet("/health", () =>
         {
@@ -35,7 +35,7 @@ public static class GatewayEndpoints
             "text/plain; version=0.0.4; charset=utf-8"));
     }
 
-    private static async Task<IResult> Complete(HttpContext http, GridNode node, GatewayMetrics metrics)
+    private static async Task<IResult> Complete(HttpContext http, GridNode node, GatewayMetrics metrics, DroppedRequests dropped)
     {
         var limit = node.Grid.Settings.MaxSequenceBytes;
         var request = http.Request;
@@ -67,7 +67,23 @@ public static class GatewayEndpoints
             return Problem(StatusCodes.Status403Forbidden, "Denied", nameof(CompletionStatus.Denied), authorizationError!);
         }
 
-        var body = await ReadBody(request, limit, http.RequestAborted);
+        Sequence? body;
+        try
+        {
+            body = await ReadBody(request, limit, http.RequestAborted);
+        }
+        catch (BadHttpRequestException error)
+        {
+            // Kestrel cut the body off (slower than its minimum data rate, or shorter than
+            // announced): the client's fault, counted rather than logged one by one.
+            dropped.SlowBody();
+            return Problem(error.StatusCode, "Bad request", "BadRequest", error.Message);
+        }
+        catch (Exception error) when (error is IOException || (error is OperationCanceledException && http.RequestAborted.IsCancellationRequested))
+        {
+            dropped.Reset();
+            return Results.Empty;
+        }
         if (body is null)
             return TooLarge(metrics, $"body is over the limit of {limit} bytes");
 

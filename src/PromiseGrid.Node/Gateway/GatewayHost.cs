@@ -15,7 +15,9 @@ public static class GatewayHost
         // Kestrel's generic limit must not answer first.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         var app = builder.Build();
-        GatewayEndpoints.Map(app, node, new GatewayMetrics());
+        var dropped = new DroppedRequests(node.Log);
+        app.Lifetime.ApplicationStopped.Register(dropped.Dispose);
+        GatewayEndpoints.Map(app, node, new GatewayMetrics(), dropped);
         configure?.Invoke(app);
         return app;
     }
