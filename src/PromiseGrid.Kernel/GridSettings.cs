@@ -10,7 +10,7 @@ public sealed record GridSettings(
     int MaxSequenceBytes,
     TimeSpan DefaultDeadline,
     TimeSpan MaxDeadline,
-    string KernelActorName,
+    string RouterActorName,
     int MaxPrefixBytes,
     int MaxHops,
     CacheSettings Cache,
@@ -39,7 +39,7 @@ public sealed record GridSettings(
             MaxSequenceBytes: grid.GetInt("max-sequence-bytes"),
             DefaultDeadline: grid.GetTimeSpan("default-deadline"),
             MaxDeadline: grid.GetTimeSpan("max-deadline"),
-            KernelActorName: grid.GetString("kernel-actor-name"),
+            RouterActorName: grid.GetString("router-actor-name"),
             MaxPrefixBytes: grid.GetInt("max-prefix-bytes"),
             MaxHops: grid.GetInt("max-hops"),
             Cache: CacheSettings.Create(grid),
@@ -64,7 +64,7 @@ public sealed record GridSettings(
         if (MaxSequenceBytes <= 0) throw new ConfigurationException("promisegrid.max-sequence-bytes must be positive");
         if (DefaultDeadline <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.default-deadline must be positive");
         if (MaxDeadline < DefaultDeadline) throw new ConfigurationException("promisegrid.max-deadline must not be below default-deadline");
-        if (string.IsNullOrWhiteSpace(KernelActorName)) throw new ConfigurationException("promisegrid.kernel-actor-name must be set");
+        if (string.IsNullOrWhiteSpace(RouterActorName)) throw new ConfigurationException("promisegrid.router-actor-name must be set");
         if (MaxPrefixBytes <= 0) throw new ConfigurationException("promisegrid.max-prefix-bytes must be positive");
         if (MaxHops < 0) throw new ConfigurationException("promisegrid.max-hops must not be negative");
     }

@@ -10,13 +10,13 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
         """;
 
     [Fact]
-    public void Grid_Get_returns_one_client_per_system_with_the_router_at_system_kernel()
+    public void Grid_Get_returns_one_client_per_system_with_the_router_at_system_router()
     {
         var first = PromiseGrid.Kernel.Client.Grid.Get(Sys);
         var second = PromiseGrid.Kernel.Client.Grid.Get(Sys);
 
         Assert.Same(first, second);
-        Assert.Equal("/system/kernel", first.Kernel.Path.ToStringWithoutAddress());
+        Assert.Equal("/system/router", first.Router.Path.ToStringWithoutAddress());
         Assert.Equal(TimeSpan.FromMilliseconds(300), first.Settings.DefaultDeadline);
         Assert.Equal(TimeSpan.FromSeconds(1), first.Settings.MaxDeadline);
         Assert.Equal(1048576, first.Settings.MaxSequenceBytes);
@@ -24,13 +24,13 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
     }
 
     [Fact]
-    public async Task The_kernel_actor_is_running()
+    public async Task The_router_actor_is_running()
     {
-        var path = Grid.Kernel.Path;
+        var path = Grid.Router.Path;
 
         var identity = await Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(1), Patience);
 
-        Assert.Equal(Grid.Kernel, identity.Subject);
+        Assert.Equal(Grid.Router, identity.Subject);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
 
         AssertStatus(CompletionStatus.NoRoute, completion);
         Assert.Contains("'zzz'", completion.Reason);
-        Assert.Equal($"kernel@{SelfAddress}", completion.Provider);
+        Assert.Equal($"router@{SelfAddress}", completion.Provider);
         Assert.True(completion.Id > 0);
     }
 
@@ -111,7 +111,7 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
             new RootActorPath(new Address("akka.tcp", "elsewhere", "10.0.0.9", 2552)) / "user" / "silent",
             ((ExtendedActorSystem)Sys).Provider, remoteTarget.Ref);
         _ = Grid;
-        Grid.Kernel.Tell(new Register(new RouteSpec(Seq("silent/"), "silent")), remote);
+        Grid.Router.Tell(new Register(new RouteSpec(Seq("silent/"), "silent")), remote);
         await remoteTarget.ExpectMsgAsync<Registered>(Patience);
         var observer = await StartSilentAsync();
 

@@ -11,7 +11,7 @@ public sealed class GridSettingsTests
         Assert.Equal(1048576, Defaults.MaxSequenceBytes);
         Assert.Equal(TimeSpan.FromSeconds(5), Defaults.DefaultDeadline);
         Assert.Equal(TimeSpan.FromSeconds(60), Defaults.MaxDeadline);
-        Assert.Equal("kernel", Defaults.KernelActorName);
+        Assert.Equal("router", Defaults.RouterActorName);
         Assert.Equal(1024, Defaults.MaxPrefixBytes);
         Assert.Equal(16, Defaults.MaxHops);
     }
@@ -24,7 +24,7 @@ public sealed class GridSettingsTests
         Assert.Equal(1048576, config.GetInt("promisegrid.max-sequence-bytes"));
         Assert.Equal(TimeSpan.FromSeconds(5), config.GetTimeSpan("promisegrid.default-deadline"));
         Assert.Equal(TimeSpan.FromSeconds(60), config.GetTimeSpan("promisegrid.max-deadline"));
-        Assert.Equal("kernel", config.GetString("promisegrid.kernel-actor-name"));
+        Assert.Equal("router", config.GetString("promisegrid.router-actor-name"));
         Assert.Equal(1024, config.GetInt("promisegrid.max-prefix-bytes"));
     }
 
@@ -39,7 +39,7 @@ public sealed class GridSettingsTests
         Assert.Equal(100, settings.MaxSequenceBytes);
         Assert.Equal(TimeSpan.FromMinutes(2), settings.MaxDeadline);
         Assert.Equal(TimeSpan.FromSeconds(5), settings.DefaultDeadline);
-        Assert.Equal("kernel", settings.KernelActorName);
+        Assert.Equal("router", settings.RouterActorName);
         Assert.Equal(1024, settings.MaxPrefixBytes);
     }
 
@@ -64,9 +64,9 @@ public sealed class GridSettingsTests
     [InlineData("promisegrid.max-sequence-bytes = -1")]
     [InlineData("promisegrid.default-deadline = 0s")]
     [InlineData("promisegrid.max-deadline = 1s")]
-    [InlineData("promisegrid.kernel-actor-name = \"\"")]
+    [InlineData("promisegrid.router-actor-name = \"\"")]
     [InlineData("promisegrid.max-hops = -1")]
-    [InlineData("promisegrid.kernel-actor-name = \"  \"")]
+    [InlineData("promisegrid.router-actor-name = \"  \"")]
     [InlineData("promisegrid.max-prefix-bytes = 0")]
     public void Invalid_values_throw_ConfigurationException(string hocon)
     {

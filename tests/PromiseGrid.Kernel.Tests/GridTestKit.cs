@@ -4,7 +4,7 @@ using Akka.TestKit.Xunit2;
 
 namespace PromiseGrid.Kernel.Tests;
 
-/// <summary>Shared configs and helpers: a TestKit whose system has a grid kernel.</summary>
+/// <summary>Shared configs and helpers: a TestKit whose system runs the grid (router and client).</summary>
 public abstract class GridTestKit(string config, ITestOutputHelper output)
     : TestKit(ConfigurationFactory.ParseString(config), output: output)
 {
@@ -47,10 +47,10 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
     /// <summary>Routes currently registered for exactly <paramref name="prefix"/>.</summary>
     protected IReadOnlyList<Route> RoutesOf(string prefix) => Grid.Routes.Snapshot.ValuesOf(Seq(prefix).Span);
 
-    /// <summary>Starts a module and waits until the kernel routes every one of its prefixes to it.</summary>
+    /// <summary>Starts a module and waits until the router routes every one of its prefixes to it.</summary>
     protected async Task<IActorRef> StartModuleAsync(Props props, params string[] prefixes)
     {
-        _ = Grid; // the kernel must exist before the module registers
+        _ = Grid; // the router must exist before the module registers
         var module = Sys.ActorOf(props);
         await AwaitAssertAsync(() =>
         {
@@ -64,7 +64,7 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
     protected async Task RegisterAsync(TestProbe probe, string prefix, string module = "probe", bool pure = false)
     {
         var spec = new RouteSpec(Seq(prefix), module, pure);
-        Grid.Kernel.Tell(new Register(spec), probe.Ref);
+        Grid.Router.Tell(new Register(spec), probe.Ref);
         var ack = await probe.ExpectMsgAsync<Registered>(Patience);
         Assert.Equal(spec, ack.Route);
     }

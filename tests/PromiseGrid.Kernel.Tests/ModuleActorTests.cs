@@ -27,7 +27,7 @@ public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(Loc
         var module = await StartModuleAsync(Props.Create<EchoTestModule>(), "e/");
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Kernel, new Complete(42, Seq("e/x"), DeadlineIn(Patience)));
+        requester.Send(Grid.Router, new Complete(42, Seq("e/x"), DeadlineIn(Patience)));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(42, completion.Id);

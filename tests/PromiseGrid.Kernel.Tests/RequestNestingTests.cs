@@ -51,11 +51,11 @@ public sealed class RequestNestingTests(ITestOutputHelper output) : GridTestKit(
         Assert.Equal(16, Grid.Settings.MaxHops); // reference.conf's default
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Kernel, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
+        requester.Send(Grid.Router, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(7, completion.Id);
         AssertStatus(expected, completion);
-        if (expected == CompletionStatus.TooDeep) Assert.StartsWith("kernel@", completion.Provider);
+        if (expected == CompletionStatus.TooDeep) Assert.StartsWith("router@", completion.Provider);
     }
 }

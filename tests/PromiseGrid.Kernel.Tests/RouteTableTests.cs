@@ -42,7 +42,7 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
         await RegisterAsync(provider, "a/");
         Assert.Single(Grid.Routes.Views());
 
-        Grid.Kernel.Tell(new Unregister(Seq("a/")), provider.Ref);
+        Grid.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
         await provider.ExpectMsgAsync<Unregistered>(Patience);
 
         Assert.Empty(Grid.Routes.Views());

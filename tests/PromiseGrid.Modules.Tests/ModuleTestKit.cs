@@ -18,7 +18,7 @@ public abstract class ModuleTestKit(string config, ITestOutputHelper output)
 
     protected Address SelfAddress => ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
 
-    /// <summary>Starts a module and waits until the kernel routes every one of its prefixes to it.</summary>
+    /// <summary>Starts a module and waits until the router routes every one of its prefixes to it.</summary>
     protected async Task<IActorRef> StartModuleAsync(Props props, params string[] prefixes)
     {
         _ = Grid;

@@ -35,9 +35,9 @@ public static class CapabilitiesBench
             if (!probe.IsCompleted) throw new InvalidOperationException($"the checking node refused the bench token: {probe.Reason}");
             return await BenchSetup.AlternateAsync("capabilities", options,
                 "grid, capabilities off", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => open.ActorOf(Props.Create(() => new GridRequester(openGrid.Kernel, sequence, meter, null)))),
+                    meter => open.ActorOf(Props.Create(() => new GridRequester(openGrid.Router, sequence, meter, null)))),
                 "grid, cached bearer token", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => checking.ActorOf(Props.Create(() => new GridRequester(checkingGrid.Kernel, sequence, meter, capability)))));
+                    meter => checking.ActorOf(Props.Create(() => new GridRequester(checkingGrid.Router, sequence, meter, capability)))));
         }
         finally
         {

@@ -33,7 +33,7 @@ public static class LocalBench
                 "akka request/reply", (warmup, window) => RoundAsync(options.Concurrency, warmup, window,
                     meter => system.ActorOf(Props.Create(() => new RawRequester(echo, payload, false, meter)))),
                 "grid completion", (warmup, window) => RoundAsync(options.Concurrency, warmup, window,
-                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, sequence, meter, null)))));
+                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Router, sequence, meter, null)))));
         }
         finally
         {

@@ -50,7 +50,7 @@ public static class RemoteBench
                 "akka remote request/reply", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
                     meter => node1.ActorOf(Props.Create(() => new RawRequester(echo, payload, true, meter)))),
                 "grid completion", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => node1.ActorOf(Props.Create(() => new GridRequester(grid1.Kernel, sequence, meter, null)))));
+                    meter => node1.ActorOf(Props.Create(() => new GridRequester(grid1.Router, sequence, meter, null)))));
         }
         finally
         {

@@ -7,12 +7,12 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
-/// A closed-loop requester through the grid: sends a Complete to its node's kernel with
+/// A closed-loop requester through the grid: sends a Complete to its node's router with
 /// itself as the sender, waits for the Completion (which the module sends straight back),
 /// and sends the next. Tell only, no Ask, like the baseline.
 /// </summary>
 /// <param name="capability">Presented with every request (the same instance, as a client holding a token sends it); null for none.</param>
-public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter meter, Capability? capability) : UntypedActor
+public sealed class GridRequester(IActorRef router, Sequence sequence, LoadMeter meter, Capability? capability) : UntypedActor
 {
     private long _id;
     private long _sentAt;
@@ -30,7 +30,7 @@ public sealed class GridRequester(IActorRef kernel, Sequence sequence, LoadMeter
     {
         _sentAt = Stopwatch.GetTimestamp();
         // Deadlines as IGrid computes them: from the timestamp taken for latency anyway.
-        kernel.Tell(new Complete(++_id, sequence, DeadlineClock.UnixMsAt(_sentAt) + 10_000, capability), Self);
+        router.Tell(new Complete(++_id, sequence, DeadlineClock.UnixMsAt(_sentAt) + 10_000, capability), Self);
     }
 }
 

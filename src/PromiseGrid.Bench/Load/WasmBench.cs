@@ -45,9 +45,9 @@ public static class WasmBench
 
             return await BenchSetup.AlternateAsync("wasm", options,
                 "native C# module", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, native, meter, null)))),
+                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Router, native, meter, null)))),
                 "wasm module (upper.wat)", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Kernel, wasm, meter, null)))));
+                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Router, wasm, meter, null)))));
         }
         finally
         {

@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using PromiseGrid.Gpt.Kernels;
+using PromiseGrid.Gpt.Compute;
 
 namespace PromiseGrid.Bench.Micro;
 
 /// <summary>
-/// <see cref="MatMul"/> (the GPT's packed SIMD kernel, both cores) next to a naive i-k-j triple
+/// <see cref="MatMul"/> (the GPT's packed SIMD matrix multiply, both cores) next to a naive i-k-j triple
 /// loop on one core, on square products and the GPT's shapes: the projections of a 4096-byte
 /// batch at dim 128 (4096×128·128×512 and back), the tied logits (4096×128·(256×128)ᵀ) and the
 /// one-row products of KV-cached generation. GFLOP/s = 2·m·k·n / mean time.

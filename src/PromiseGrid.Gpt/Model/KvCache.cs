@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using PromiseGrid.Gpt.Kernels;
+using PromiseGrid.Gpt.Compute;
 
 namespace PromiseGrid.Gpt.Model;
 

@@ -53,12 +53,12 @@ public sealed class GridClient : IExtension, IGrid
             // Revocation must work on every node that checks tokens, whatever modules it runs.
             system.SystemActorOf(RevocationModule.Props(), "revoke");
         }
-        Kernel = system.SystemActorOf(KernelActor.Props(Settings, Routes, Ledger, ResendRequestsOf), Settings.KernelActorName);
+        Router = system.SystemActorOf(RouterActor.Props(Settings, Routes, Ledger, ResendRequestsOf), Settings.RouterActorName);
 
         var shutdown = CoordinatedShutdown.Get(system);
         // Before the node leaves, other nodes stop routing here; in-flight requests still finish.
         shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "promisegrid-withdraw-routes",
-            () => Kernel.Ask<Done>(WithdrawRoutes.Instance, TimeSpan.FromSeconds(5)));
+            () => Router.Ask<Done>(WithdrawRoutes.Instance, TimeSpan.FromSeconds(5)));
         shutdown.AddTask(CoordinatedShutdown.PhaseActorSystemTerminate, "promisegrid-reply-sink", () =>
         {
             _replies.Unregister();
@@ -66,7 +66,7 @@ public sealed class GridClient : IExtension, IGrid
         });
     }
 
-    public IActorRef Kernel { get; }
+    public IActorRef Router { get; }
     public GridSettings Settings { get; }
     public RouteTable Routes { get; }
     public PromiseLedger Ledger { get; }
@@ -108,7 +108,7 @@ public sealed class GridClient : IExtension, IGrid
         Completion completion;
         try
         {
-            Kernel.Tell(request, _replies);
+            Router.Tell(request, _replies);
             completion = await pending.Task.WaitAsync(budget, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -205,7 +205,7 @@ public sealed class GridClient : IExtension, IGrid
     }
 
     /// <summary>
-    /// Called by the kernel once it has stopped routing to <paramref name="node"/>: every
+    /// Called by the router once it has stopped routing to <paramref name="node"/>: every
     /// request that went there goes to the router again, which now picks another provider or
     /// answers NoRoute at once instead of leaving the requester waiting for its deadline.
     /// </summary>
@@ -228,7 +228,7 @@ public sealed class GridClient : IExtension, IGrid
             pending.Resends++;
             pending.Route = PredictedRoute(pending.Request.Sequence, pending.Request.Id);
             _log.Info("request resent id={0} lost_node={1} resend={2}", pending.Request.Id, node, pending.Resends);
-            Kernel.Tell(pending.Request, _replies);
+            Router.Tell(pending.Request, _replies);
         }
     }
 
@@ -240,7 +240,7 @@ public sealed class GridClient : IExtension, IGrid
     /// provider, so only a timeout is blamed on the predicted one, for that one request.
     /// </summary>
     private Route? PredictedRoute(Sequence sequence, long id) =>
-        Routes.Snapshot.TryMatch(sequence.Span, out var match) ? KernelActor.PickProvider(match.Values, _selfAddress, id) : null;
+        Routes.Snapshot.TryMatch(sequence.Span, out var match) ? RouterActor.PickProvider(match.Values, _selfAddress, id) : null;
 
     /// <summary>Names the provider the request was routed to.</summary>
     private static Completion BrokenPromise(long id, Route? route, TimeSpan budget)

@@ -15,7 +15,7 @@ namespace PromiseGrid.Kernel.Client;
 public interface IGrid
 {
     /// <summary>This node's router actor.</summary>
-    IActorRef Kernel { get; }
+    IActorRef Router { get; }
 
     GridSettings Settings { get; }
 

@@ -8,7 +8,7 @@ namespace PromiseGrid.Kernel.Modules;
 /// <summary>
 /// One request as a module sees it: the whole sequence, the prefix of this module it matched,
 /// and the rest after it; the deadline, as a token that cancels when it passes; and the grid,
-/// to complete other sequences on the way (intra-kernel traffic is byte sequences too).
+/// to complete other sequences on the way (traffic between modules is byte sequences too).
 /// </summary>
 public sealed class CompletionRequest : IDisposable
 {

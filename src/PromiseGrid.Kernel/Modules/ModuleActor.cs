@@ -21,7 +21,7 @@ namespace PromiseGrid.Kernel.Modules;
 /// </code>
 /// </summary>
 /// <remarks>
-/// <para>The module registers its prefixes with the kernel when it starts; its routes go away
+/// <para>The module registers its prefixes with the router when it starts; its routes go away
 /// when it stops. The reply goes straight to the requester, not back through the router.</para>
 /// <para>A module that throws answers <see cref="CompletionStatus.ModuleFailed"/> with the
 /// exception's message for that request and goes on serving: the actor is not restarted.
@@ -84,7 +84,7 @@ public abstract class ModuleActor : UntypedActor
 
     public IReadOnlyList<Sequence> Prefixes => _prefixes;
 
-    /// <summary>True once the kernel has acknowledged every prefix.</summary>
+    /// <summary>True once the router has acknowledged every prefix.</summary>
     public bool IsRegistered => _registered == _prefixes.Length;
 
     protected IGrid Grid { get; }
@@ -108,7 +108,7 @@ public abstract class ModuleActor : UntypedActor
         // Asked once, here rather than in the constructor: IsPure is virtual.
         _pure = _cache.Enabled ? _prefixes.Select(IsPure).ToArray() : new bool[_prefixes.Length];
         foreach (var prefix in _prefixes)
-            Grid.Kernel.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
+            Grid.Router.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
     }
 
     protected sealed override void OnReceive(object message)

@@ -53,7 +53,7 @@ public sealed record Capability(ReadOnlyMemory<byte> Token, ReadOnlyMemory<byte>
 }
 
 /// <summary>The answer to a <see cref="Complete"/> with the same <paramref name="Id"/>.</summary>
-/// <param name="Provider">Who answered: <c>module@node</c>, or <c>kernel@node</c> for router refusals.</param>
+/// <param name="Provider">Who answered: <c>module@node</c>, or <c>router@node</c> for router refusals.</param>
 /// <param name="Reason">Why, for every status except <see cref="CompletionStatus.Completed"/>.</param>
 public sealed record Completion(long Id, CompletionStatus Status, Sequence Bytes, string Provider, string? Reason) : IKernelMessage
 {
@@ -97,7 +97,7 @@ public sealed record Unregistered(Sequence Prefix, bool Existed) : IKernelMessag
 public sealed record RouteEntry(Sequence Prefix, string Module, string ProviderPath, bool Pure);
 
 /// <summary>
-/// Every route of one node incarnation: the value each kernel writes under its own address in
+/// Every route of one node incarnation: the value each node's router writes under its own address in
 /// the replicated route table. <paramref name="Incarnation"/> is the node's cluster UID, so a
 /// restarted node's routes are told apart from those of the process it replaced.
 /// </summary>
@@ -110,7 +110,7 @@ public sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<Ro
 }
 
 /// <summary>
-/// Local only: the node is about to leave, so the kernel withdraws its routes from the
+/// Local only: the node is about to leave, so the router withdraws its routes from the
 /// replicated table (other nodes stop routing here) and answers <see cref="Akka.Done"/>.
 /// </summary>
 public sealed class WithdrawRoutes

@@ -47,7 +47,7 @@ public sealed class CapabilityGuard
     /// <summary>Tokens verified so far and still cached.</summary>
     public int CachedTokens => _verified.Count;
 
-    /// <summary>The actor that replicates revocations and nonces; set once the kernel starts.</summary>
+    /// <summary>The actor that replicates revocations and nonces; set once the grid client starts.</summary>
     internal IActorRef Replicator { get; set; } = ActorRefs.Nobody;
 
     /// <summary>Checks one request. <paramref name="cached"/> lets a caller skip the cache lookup when it sees the same token again.</summary>

@@ -7,7 +7,7 @@ using PromiseGrid.Node.Configuration;
 namespace PromiseGrid.Node.Hosting;
 
 /// <summary>
-/// One node: the <c>promisegrid</c> actor system, its kernel, its modules and its cluster
+/// One node: the <c>promisegrid</c> actor system, its grid (router and client), its modules and its cluster
 /// membership. The HTTP gateway sits in front of it; <see cref="StopAsync"/> leaves the
 /// cluster and stops everything through CoordinatedShutdown.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class GridNode
         var security = TransportSecurity.Load(settings.Tls); // certificate errors stop the node before Akka starts
 
         var system = ActorSystem.Create(NodeSettings.SystemName, TransportSecurity.SystemSetup(settings.AkkaConfig, security));
-        Kernel.Client.Grid.Get(system); // the kernel starts here, before any module registers
+        Kernel.Client.Grid.Get(system); // the router starts here, before any module registers
         var cluster = Cluster.Get(system);
         var log = Logging.GetLogger(system, "promisegrid.node");
         log.Info("{0}", TransportSecurity.Describe(security));

@@ -189,7 +189,7 @@ public sealed class ClusterRoutingTests : TestKit
         var seed = Akka.Cluster.Cluster.Get(A).SelfAddress;
         foreach (var system in new[] { A, b, c })
         {
-            Grid.Get(system); // every node runs a kernel
+            Grid.Get(system); // every node runs a router
             Akka.Cluster.Cluster.Get(system).Join(seed);
         }
         await AwaitAssertAsync(() =>

@@ -1,7 +1,7 @@
-using PromiseGrid.Gpt.Kernels;
+using PromiseGrid.Gpt.Compute;
 using Xunit;
 
-namespace PromiseGrid.Gpt.Tests.Kernels;
+namespace PromiseGrid.Gpt.Tests.Compute;
 
 /// <summary>
 /// How <see cref="MatMul"/> splits a product (row blocks sized to the core count on the parallel

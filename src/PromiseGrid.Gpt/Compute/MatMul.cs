@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace PromiseGrid.Gpt.Kernels;
+namespace PromiseGrid.Gpt.Compute;
 
 /// <summary>
 /// Single-precision matrix products for the GPT's heavy work: row-major <c>float</c> matrices,
@@ -11,11 +11,11 @@ namespace PromiseGrid.Gpt.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A blocked, packed kernel in the BLIS/GotoBLAS layout: the columns of B are cut into
+/// A blocked, packed product in the BLIS/GotoBLAS layout: the columns of B are cut into
 /// <see cref="NC"/>-wide panels and the shared dimension into <see cref="KC"/>-deep slices;
 /// each slice of B is packed into <see cref="NR"/>-wide strips and each <see cref="MC"/>-row
 /// block of A into <see cref="MR"/>-row strips, zero-padded at the edges, so that a
-/// register-blocked 6×16 micro-kernel (12 <see cref="Vector256{T}"/> accumulators, FMA when
+/// register-blocked 6×16 tile (12 <see cref="Vector256{T}"/> accumulators, FMA when
 /// the CPU has it) streams both operands from contiguous memory.
 /// </para>
 /// <para>
@@ -35,10 +35,10 @@ namespace PromiseGrid.Gpt.Kernels;
 /// </remarks>
 public static class MatMul
 {
-    /// <summary>Rows of the micro-kernel tile.</summary>
+    /// <summary>Rows of the register tile.</summary>
     private const int MR = 6;
 
-    /// <summary>Columns of the micro-kernel tile (two Vector256 of floats).</summary>
+    /// <summary>Columns of the register tile (two Vector256 of floats).</summary>
     private const int NR = 16;
 
     /// <summary>Depth of a k slice: a packed A strip (6×256 floats) and B strip (16×256 floats) stay in L1/L2.</summary>
@@ -189,7 +189,7 @@ public static class MatMul
                         for (var r = 0; r < mc; r += MR)
                         {
                             var rows = Math.Min(MR, mc - r);
-                            Kernel6x16(kc, paPack + r * kc, bPack + j * kc, cBase + (long)(i0 + r) * n + jc + j, n, rows, cols, overwrite);
+                            Tile6x16(kc, paPack + r * kc, bPack + j * kc, cBase + (long)(i0 + r) * n + jc + j, n, rows, cols, overwrite);
                         }
                     }
                 }
@@ -300,7 +300,7 @@ public static class MatMul
     }
 
     /// <summary>
-    /// Row <paramref name="i"/> of C without packing, summed exactly as the packed kernel sums it
+    /// Row <paramref name="i"/> of C without packing, summed exactly as the packed path sums it
     /// (per k slice, from zero, in p order, by the same fused or unfused multiply-add), so a row
     /// is bit-identical whichever path computed it. A wide enough single row (the matrix-vector
     /// products of KV-cached generation) is split by columns with <see cref="RowHelper"/>'s thread:
@@ -347,7 +347,7 @@ public static class MatMul
     /// Columns [<paramref name="j0"/>, <paramref name="j1"/>) of c = x·B (or += with
     /// <paramref name="accumulate"/>). The first slice of an overwriting product accumulates
     /// straight into C; later slices go through a scratch row and are then added, as the packed
-    /// kernel adds its tiles. Allocates nothing for rows up to 4096 wide.
+    /// path adds its tiles. Allocates nothing for rows up to 4096 wide.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void DirectColumns(float* x, float* b, float* c, int k, int n, int j0, int j1, bool transposedB, bool accumulate)
@@ -388,7 +388,7 @@ public static class MatMul
     /// acc[0..n] = Σₚ x[p]·B[p, 0..n] over one slice, B rows <paramref name="ldb"/> apart. Streams B
     /// row after row (eight rows per pass over acc), which the prefetchers follow at full speed,
     /// instead of walking down columns; acc stays in L1. Each element still starts from zero and
-    /// adds its products in p order, as the packed kernel does.
+    /// adds its products in p order, as the packed path does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DirectSlice(float* x, float* b, int ldb, float* acc, int kc, int n)
@@ -517,7 +517,7 @@ public static class MatMul
     /// added to C. Padding rows and columns are computed and dropped.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel6x16(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool overwrite)
+    private static unsafe void Tile6x16(int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols, bool overwrite)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

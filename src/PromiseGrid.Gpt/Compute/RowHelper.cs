@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace PromiseGrid.Gpt.Kernels;
+namespace PromiseGrid.Gpt.Compute;
 
 /// <summary>
 /// The second core for one-row products (KV-cached generation's matrix-vector products, a few

@@ -1,7 +1,7 @@
-using PromiseGrid.Gpt.Kernels;
+using PromiseGrid.Gpt.Compute;
 using Xunit;
 
-namespace PromiseGrid.Gpt.Tests.Kernels;
+namespace PromiseGrid.Gpt.Tests.Compute;
 
 /// <summary>
 /// <see cref="MatMul"/> against a naive triple loop in double precision, over shapes that hit

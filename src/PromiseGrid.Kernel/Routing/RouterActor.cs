@@ -14,7 +14,7 @@ namespace PromiseGrid.Kernel.Routing;
 /// The router: matches each <see cref="Complete"/> against the longest registered prefix and
 /// forwards the very same message to a provider, local or on another node, which answers the
 /// requester directly. It also keeps the route table: modules register and unregister here, a
-/// provider that stops takes its routes with it, and in a cluster every kernel publishes its
+/// provider that stops takes its routes with it, and in a cluster every node's router publishes its
 /// local routes in a replicated map (Akka.DistributedData) and routes to the others' too.
 /// </summary>
 /// <remarks>
@@ -23,7 +23,7 @@ namespace PromiseGrid.Kernel.Routing;
 /// of each one's ledger score), one Forward. Everything that allocates (rebuilding the trie,
 /// replication, logging) happens on route or membership changes, never per completion.
 /// </remarks>
-public sealed class KernelActor : UntypedActor
+public sealed class RouterActor : UntypedActor
 {
     /// <summary>The replicated map: node address → that node's routes.</summary>
     public static readonly LWWDictionaryKey<string, NodeRoutes> RoutesKey = new("promisegrid-routes");
@@ -42,7 +42,7 @@ public sealed class KernelActor : UntypedActor
 
     /// <param name="ledger">This node's promise ledger: the router reads it to choose among providers.</param>
     /// <param name="onNodeLost">Called after a node's routes were taken out of use, so requesters can retry elsewhere.</param>
-    public KernelActor(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost)
+    public RouterActor(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost)
     {
         _settings = settings;
         _table = table;
@@ -50,7 +50,7 @@ public sealed class KernelActor : UntypedActor
         _onNodeLost = onNodeLost;
         var system = (ExtendedActorSystem)Context.System;
         _selfAddress = system.Provider.DefaultAddress;
-        _selfName = $"kernel@{_selfAddress}";
+        _selfName = $"router@{_selfAddress}";
         if (system.Provider is IClusterActorRefProvider)
         {
             _cluster = Cluster.Get(system);
@@ -59,7 +59,7 @@ public sealed class KernelActor : UntypedActor
     }
 
     public static Props Props(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost) =>
-        Akka.Actor.Props.Create(() => new KernelActor(settings, table, ledger, onNodeLost));
+        Akka.Actor.Props.Create(() => new RouterActor(settings, table, ledger, onNodeLost));
 
     protected override void PreStart()
     {
