@@ -1,13 +1,13 @@
 using Akka.Event;
-using PromiseGrid.Node.Configuration;
-using PromiseGrid.Node.Gateway;
-using PromiseGrid.Node.Hosting;
+using PromiseGrid.Hosting;
+using PromiseGrid.Hosting.Configuration;
 
 namespace PromiseGrid.Node;
 
 /// <summary>
-/// The node's entry: read settings, start the grid node, put the HTTP gateway in front of it,
-/// and on SIGTERM/Ctrl-C stop the gateway, then leave the cluster through CoordinatedShutdown.
+/// The node's entry: read settings, build the host (<see cref="NodeHost"/>: the node through
+/// Akka.Hosting, the gateway on Kestrel), and on SIGTERM/Ctrl-C stop the gateway, then leave the
+/// cluster through CoordinatedShutdown, which the host runs as it stops.
 /// </summary>
 public static class NodeProgram
 {
@@ -34,11 +34,11 @@ public static class NodeProgram
         }
 
         NodeSettings settings;
-        GridNode node;
+        WebApplication app;
         try
         {
             settings = NodeSettings.Load(Environment.GetEnvironmentVariables(), configFile);
-            node = GridNode.Start(settings);
+            app = NodeHost.Build(settings);
         }
         catch (NodeConfigurationException error)
         {
@@ -46,27 +46,27 @@ public static class NodeProgram
             return 2;
         }
 
-        var app = GatewayHost.Build(settings.HttpUrl, node);
-
-        // If the actor system ends on its own (downed, left), the gateway goes with it.
-        _ = node.System.WhenTerminated.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);
         try
         {
             await app.StartAsync();
         }
         catch (Exception error) when (error is IOException or InvalidOperationException)
         {
-            node.Log.Error("gateway failed to start url={0} error={1}", settings.HttpUrl, error.Message);
-            await node.StopAsync();
+            // The actor system started first (hosted services start in order); it logs through
+            // the node, then the host's stop runs CoordinatedShutdown.
+            app.Node().Log.Error("gateway failed to start url={0} error={1}", settings.HttpUrl, error.Message);
+            await app.StopAsync();
             return 1;
         }
+        var node = app.Node();
         foreach (var url in app.Urls)
             node.Log.Info("gateway listening url={0}", url);
+        app.Lifetime.ApplicationStopping.Register(() => node.Log.Info("node stopping address={0}", node.Cluster.SelfAddress));
 
+        // Returns once the host has stopped: on SIGTERM/Ctrl-C, or when the actor system ends on
+        // its own (downed, left), which Akka.Hosting turns into a stop of the host.
         await app.WaitForShutdownAsync();
-        node.Log.Info("node stopping address={0}", node.Cluster.SelfAddress);
-        await node.StopAsync();
         await node.System.WhenTerminated;
-        return 0;
+        return Environment.ExitCode;
     }
 }

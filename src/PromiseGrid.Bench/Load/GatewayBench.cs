@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using PromiseGrid.Node.Configuration;
-using PromiseGrid.Node.Gateway;
-using PromiseGrid.Node.Hosting;
+using PromiseGrid.Hosting;
+using PromiseGrid.Hosting.Configuration;
 
 namespace PromiseGrid.Bench.Load;
 
@@ -27,8 +26,7 @@ public static class GatewayBench
             ["PG_LOGLEVEL"] = "WARNING",
             ["PG_DATA"] = data,
         });
-        var node = GridNode.Start(settings);
-        var app = GatewayHost.Build(settings.HttpUrl, node, web => web.MapPost("/bare", async (HttpContext http) =>
+        var app = NodeHost.Build(settings, web => web.MapPost("/bare", async (HttpContext http) =>
         {
             var body = new byte[http.Request.ContentLength ?? 0];
             await http.Request.Body.ReadExactlyAsync(body);
@@ -38,6 +36,7 @@ public static class GatewayBench
         try
         {
             await app.StartAsync();
+            var node = app.Node();
             var baseUrl = new Uri(app.Urls.First());
             while (!node.Health().Ready) await Task.Delay(20);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency, UseProxy = false });
@@ -48,8 +47,7 @@ public static class GatewayBench
         }
         finally
         {
-            await app.StopAsync();
-            await node.StopAsync();
+            await app.StopAsync(); // runs the node's CoordinatedShutdown too
             Directory.Delete(data, recursive: true);
         }
     }

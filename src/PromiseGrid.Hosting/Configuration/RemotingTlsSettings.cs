@@ -1,4 +1,4 @@
-namespace PromiseGrid.Node.Configuration;
+namespace PromiseGrid.Hosting.Configuration;
 
 /// <summary>
 /// Mutual TLS between nodes (<c>promisegrid.node.tls</c> in config/node.conf): the node's own

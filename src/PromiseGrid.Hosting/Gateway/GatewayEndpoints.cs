@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Protocol;
-using PromiseGrid.Node.Hosting;
+using PromiseGrid.Hosting.Node;
 
-namespace PromiseGrid.Node.Gateway;
+namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>
 /// The HTTP contract of a node (DESIGN §8): <c>POST /complete</c>, <c>GET /routes</c>,
@@ -20,24 +20,39 @@ public static class GatewayEndpoints
     public const string ProviderHeader = "Grid-Provider";
     public const string StreamHeader = "Grid-Stream";
 
-    public static void Map(WebApplication app, GridNode node, GatewayMetrics metrics, DroppedRequests dropped)
+    /// <summary>
+    /// Maps the gateway's endpoints on a host whose services run a PromiseGrid node
+    /// (<c>AddAkka("promisegrid", b => b.WithPromiseGrid(...))</c>). The node is looked up on the
+    /// first request, so mapping does not start the actor system ahead of the host.
+    /// </summary>
+    public static IEndpointRouteBuilder MapPromiseGrid(this IEndpointRouteBuilder endpoints)
     {
+        var gateway = new GatewayContext(endpoints.ServiceProvider);
         // Cast so the result is written: a bare HttpContext lambda would bind as a RequestDelegate.
-        app.MapPost("/complete", (Func<HttpContext, Task<IResult>>)(http => Complete(http, node, metrics, dropped)));
-        app.MapGet("/routes", () => Results.Json(node.Grid.Routes.Views()));
-        app.MapGet("/health", () =>
+        endpoints.MapPost("/complete", (Func<HttpContext, Task<IResult>>)(http => Complete(http, gateway.Node, gateway.Metrics, gateway.Dropped)));
+        endpoints.MapGet("/routes", () => Results.Json(gateway.Node.Grid.Routes.Views()));
+        endpoints.MapGet("/health", () =>
         {
-            var health = node.Health();
+            var health = gateway.Node.Health();
             return Results.Json(health, statusCode: health.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        app.MapGet("/metrics", () => Results.Text(
-            metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger, node.Grid.Cache),
-            "text/plain; version=0.0.4; charset=utf-8"));
+        endpoints.MapGet("/metrics", () =>
+        {
+            var node = gateway.Node;
+            return Results.Text(
+                gateway.Metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger, node.Grid.Cache),
+                "text/plain; version=0.0.4; charset=utf-8");
+        });
+        return endpoints;
     }
 
     private static async Task<IResult> Complete(HttpContext http, GridNode node, GatewayMetrics metrics, DroppedRequests dropped)
     {
         var limit = node.Grid.Settings.MaxSequenceBytes;
+        // The grid's own size limit answers (413 as problem+json), not the server's generic one,
+        // whatever the host set for Kestrel.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+            bodySize.MaxRequestBodySize = null;
         var request = http.Request;
         if (request.ContentLength > limit)
             return TooLarge(metrics, $"body of {request.ContentLength} bytes is over the limit of {limit} bytes");

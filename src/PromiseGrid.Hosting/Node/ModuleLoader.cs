@@ -2,9 +2,9 @@ using System.Reflection;
 using Akka.Actor;
 using PromiseGrid.Kernel.Modules;
 using PromiseGrid.Modules;
-using PromiseGrid.Node.Configuration;
+using PromiseGrid.Hosting.Configuration;
 
-namespace PromiseGrid.Node.Hosting;
+namespace PromiseGrid.Hosting.Node;
 
 /// <summary>A module the node will start: the name from PG_MODULES, the actor name and its Props.</summary>
 public sealed record ModuleEntry(string Name, string ActorName, Props Props);

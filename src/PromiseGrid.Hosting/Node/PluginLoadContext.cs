@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace PromiseGrid.Node.Hosting;
+namespace PromiseGrid.Hosting.Node;
 
 /// <summary>
 /// Loads third-party module assemblies from the plugins folder. Any assembly the node itself

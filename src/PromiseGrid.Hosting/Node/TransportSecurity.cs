@@ -6,9 +6,9 @@ using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
-using PromiseGrid.Node.Configuration;
+using PromiseGrid.Hosting.Configuration;
 
-namespace PromiseGrid.Node.Hosting;
+namespace PromiseGrid.Hosting.Node;
 
 /// <summary>
 /// Mutual TLS for Akka.Remote: the node's certificate and the grid CA, loaded and checked
@@ -61,13 +61,6 @@ public sealed class TransportSecurity
             throw new NodeConfigurationException(
                 $"PG_TLS_CERT '{settings.CertificatePath}' ({certificate.Subject}) would be refused by the other nodes: {reason} (PG_TLS_CA '{settings.CaPath}': {security.DescribeAuthorities()})");
         return security;
-    }
-
-    /// <summary>The actor system's setup: <paramref name="config"/>, plus the TLS setup when TLS is on.</summary>
-    public static ActorSystemSetup SystemSetup(Config config, TransportSecurity? security)
-    {
-        var bootstrap = BootstrapSetup.Create().WithConfig(config);
-        return security is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, security.DotNettySetup());
     }
 
     /// <summary>What the node logs at start: which certificate it presents and which CA it trusts.</summary>

@@ -1,6 +1,6 @@
 using PromiseGrid.Kernel.Protocol;
 
-namespace PromiseGrid.Node.Gateway;
+namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>The gateway's one table from grid outcome to HTTP status (DESIGN §8).</summary>
 public static class StatusMapping

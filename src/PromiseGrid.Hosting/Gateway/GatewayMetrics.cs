@@ -5,7 +5,7 @@ using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 
-namespace PromiseGrid.Node.Gateway;
+namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>
 /// Counters of the gateway in Prometheus text format (<c>GET /metrics</c>). Plain interlocked

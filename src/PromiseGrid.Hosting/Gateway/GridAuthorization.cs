@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using Microsoft.Extensions.Primitives;
 using PromiseGrid.Kernel.Protocol;
 
-namespace PromiseGrid.Node.Gateway;
+namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>
 /// The gateway's capability header: <c>Authorization: Grid &lt;token&gt;</c>, or

@@ -2,7 +2,7 @@ using System.Collections;
 using Akka.Configuration;
 using PromiseGrid.Kernel;
 
-namespace PromiseGrid.Node.Configuration;
+namespace PromiseGrid.Hosting.Configuration;
 
 /// <summary>
 /// Everything a node needs to start, read once from the layered configuration described in
@@ -24,7 +24,7 @@ public sealed record NodeSettings(
     Config AkkaConfig)
 {
     public const string SystemName = "promisegrid";
-    private const string EmbeddedDefaults = "PromiseGrid.Node.node.conf";
+    private const string EmbeddedDefaults = "PromiseGrid.Hosting.node.conf";
 
     /// <summary>Environment variable → HOCON key. One table, so docs and code can't drift apart.</summary>
     public static IReadOnlyDictionary<string, string> EnvironmentKeys { get; } = new Dictionary<string, string>
@@ -58,9 +58,13 @@ public sealed record NodeSettings(
         ConfigurationFactory.FromResource(EmbeddedDefaults, typeof(NodeSettings).Assembly);
 
     /// <summary>Reads the settings; throws <see cref="NodeConfigurationException"/> naming the bad value.</summary>
-    public static NodeSettings Load(IDictionary environment, string? configFile = null)
+    /// <param name="environment">PG_* variables, strongest of all, so an operator can override any host.</param>
+    /// <param name="configFile">An optional HOCON file (<c>--config</c>).</param>
+    /// <param name="code">Settings a host gives in code (<see cref="PromiseGridOptions"/>): under the environment, over the file.</param>
+    public static NodeSettings Load(IDictionary environment, string? configFile = null, Config? code = null)
     {
         var layered = FromEnvironment(environment)
+            .WithFallback(code ?? Config.Empty)
             .WithFallback(FromFile(configFile))
             .WithFallback(DefaultConfig())
             .WithFallback(GridSettings.DefaultConfig());
@@ -173,6 +177,6 @@ public sealed record NodeSettings(
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>A HOCON quoted string: values from the environment are data, never syntax.</summary>
-    private static string Quote(string value) =>
+    internal static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

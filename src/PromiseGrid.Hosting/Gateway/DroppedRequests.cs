@@ -1,6 +1,6 @@
 using Akka.Event;
 
-namespace PromiseGrid.Node.Gateway;
+namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>
 /// Requests the gateway could not read to the end because of the client: a body slower than

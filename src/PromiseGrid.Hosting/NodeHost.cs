@@ -1,0 +1,40 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using PromiseGrid.Hosting.Configuration;
+using PromiseGrid.Hosting.Gateway;
+using PromiseGrid.Hosting.Node;
+
+namespace PromiseGrid.Hosting;
+
+/// <summary>
+/// The stock node's web host: Kestrel on <c>PG_HTTP</c> with the gateway mapped, and the node
+/// added through <see cref="GridNodeBuilder"/>, the same integration a user's host uses.
+/// Everything that can be wrong with the settings is found here, before anything starts.
+/// </summary>
+internal static class NodeHost
+{
+    /// <param name="configure">Lets a host add endpoints of its own before the app is built (the benchmark's bare baseline).</param>
+    /// <exception cref="NodeConfigurationException">A module name, a plugin or a TLS file is unusable.</exception>
+    public static WebApplication Build(NodeSettings settings, Action<WebApplication>? configure = null)
+    {
+        var modules = new ModuleLoader(settings.PluginsFolder).Resolve(settings.Modules);
+        var security = TransportSecurity.Load(settings.Tls); // certificate errors stop the node before Akka starts
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls(settings.HttpUrl);
+        // The gateway enforces the grid's own size limit (413 as problem+json), so
+        // Kestrel's generic limit must not answer first.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.Services.AddAkka(NodeSettings.SystemName, akka => akka.WithPromiseGrid(settings, modules, security));
+        var app = builder.Build();
+        app.MapPromiseGrid();
+        configure?.Invoke(app);
+        return app;
+    }
+
+    /// <summary>The node of a host built by <see cref="Build"/> (its actor system starts with the host).</summary>
+    public static GridNode Node(this WebApplication app) => GridNode.Get(app.Services.GetRequiredService<ActorSystem>());
+}
