@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Ledger;
 
 /// <summary>
-/// What one completion says about the promise of the provider it went to (DESIGN §10); see
+/// What one completion says about the promise of the provider it went to (docs/architecture.md#the-promise-ledger); see
 /// <see cref="PromiseLedger.OutcomeOf"/> for which status is which.
 /// </summary>
 public enum PromiseOutcome : byte

@@ -8,7 +8,7 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Kernel.Serialization;
 
 /// <summary>
-/// The wire format of every <see cref="IKernelMessage"/> (DESIGN §5, §7): a hand-written,
+/// The wire format of every <see cref="IKernelMessage"/> (docs/wire.md): a hand-written,
 /// little-endian binary layout, bound in reference.conf to <c>IKernelMessage</c>.
 /// </summary>
 /// <remarks>
