@@ -6,7 +6,7 @@ namespace PromiseGrid.Kernel.Ledger;
 /// </summary>
 public enum PromiseOutcome : byte
 {
-    /// <summary>Not the provider's promise (the router or a capability check answered, or the grid was full): not counted.</summary>
+    /// <summary>Not the provider's promise (the router or a capability check answered, the request was malformed, or the grid was full): not counted.</summary>
     NotCounted = 0,
     /// <summary>The provider completed the sequence.</summary>
     Kept = 1,

@@ -11,8 +11,8 @@ public interface IKernelMessage;
 
 /// <summary>
 /// Ask the grid to complete <paramref name="Sequence"/>. Sent to the router, which forwards
-/// the same instance to the chosen module; the module replies with a <see cref="Completion"/>
-/// straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
+/// the same message to the chosen module, local or on another node; the module replies with a
+/// <see cref="Completion"/> straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
 /// stops waiting (Unix epoch milliseconds), so a module can give up in time.
 /// <paramref name="Capability"/> is the requester's promise token, checked by the node that
 /// hosts the module when that node trusts issuers (docs/architecture.md#capabilities-and-security); null when the requester has none.

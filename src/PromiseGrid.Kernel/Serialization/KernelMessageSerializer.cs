@@ -15,8 +15,9 @@ namespace PromiseGrid.Kernel.Serialization;
 /// <para>
 /// Every payload starts with one <b>format-version byte</b> (<see cref="FormatVersion"/>),
 /// followed by the fields of the message named by the manifest. The format evolves by
-/// bumping that byte: a reader accepts the versions it knows and refuses the rest with a
-/// <see cref="SerializationException"/>; manifests stay short and never change meaning.
+/// bumping that byte: a reader accepts its own version only and refuses any other with a
+/// <see cref="SerializationException"/>, so every node of a cluster must run the same version
+/// (docs/wire.md#versions); manifests stay short and never change meaning.
 /// </para>
 /// <para>Primitives:</para>
 /// <list type="bullet">
