@@ -19,7 +19,7 @@ public sealed record RecordedRequest(string Method, string Path, byte[] Body, IR
 }
 
 /// <summary>
-/// A real HTTP server on 127.0.0.1, port 0, that plays the node's gateway (DESIGN §8). Each test
+/// A real HTTP server on 127.0.0.1, port 0, that plays the node's gateway (README.md#http-gateway). Each test
 /// decides the answer, so the CLI is exercised over real sockets without a node.
 /// </summary>
 public sealed class FakeGateway : IAsyncDisposable

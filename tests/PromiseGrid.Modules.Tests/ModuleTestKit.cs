@@ -3,7 +3,7 @@ using Akka.TestKit.Xunit2;
 
 namespace PromiseGrid.Modules.Tests;
 
-/// <summary>A TestKit whose system has a grid kernel, with helpers to start built-in modules.</summary>
+/// <summary>A TestKit whose system runs the grid (router and client), with helpers to start built-in modules.</summary>
 public abstract class ModuleTestKit(string config, ITestOutputHelper output)
     : TestKit(ConfigurationFactory.ParseString(config), output: output)
 {

@@ -9,7 +9,7 @@ using PromiseGrid.Node.Tests.Harness;
 namespace PromiseGrid.Node.Tests;
 
 /// <summary>
-/// The compose topology with <c>PG_TRUST</c> set on every node (issue 5's "Done when"): tokens
+/// The compose topology with <c>PG_TRUST</c> set on every node (README.md#security, end to end): tokens
 /// made with <c>pgrid key</c>/<c>pgrid token</c> open the grid, and <c>pgrid complete</c> is refused
 /// with its reason for every kind of bad token. Real node processes in network namespaces.
 /// </summary>

@@ -6,7 +6,7 @@ using PromiseGrid.Node.Tests.Harness;
 
 namespace PromiseGrid.Node.Tests;
 
-/// <summary>The HTTP contract of DESIGN §8, against a real node process.</summary>
+/// <summary>The HTTP contract (README.md#http-gateway), against a real node process.</summary>
 [Collection(GatewayNodeCollection.Name)]
 public sealed class GatewayTests(GatewayNodeFixture fixture)
 {

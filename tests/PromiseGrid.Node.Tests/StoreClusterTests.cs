@@ -9,7 +9,7 @@ using PromiseGrid.Node.Tests.Harness;
 namespace PromiseGrid.Node.Tests;
 
 /// <summary>
-/// Issue 6's "Done when", on the compose topology (three node processes, replication factor 2):
+/// The store's guarantee (README.md#the-store), on the compose topology (three node processes, replication factor 2):
 /// 10,000 random blobs put under load while one node is SIGKILLed mid-way; every acknowledged
 /// blob reads back intact, and still does after every node was stopped and started again.
 /// </summary>

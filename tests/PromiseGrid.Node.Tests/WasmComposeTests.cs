@@ -7,7 +7,7 @@ using PromiseGrid.Node.Tests.Harness;
 namespace PromiseGrid.Node.Tests;
 
 /// <summary>
-/// Issue 8's "Done when", on the compose topology (three node processes over mutual TLS, every one
+/// The WebAssembly examples end to end (README.md#webassembly-modules), on the compose topology (three node processes over mutual TLS, every one
 /// running <c>wasm</c>): modules from examples/wasm are put with <c>pgrid wasm put</c> through one
 /// node and completed with <c>pgrid</c> through another. The module's bytes reach the completing node
 /// through the store, and its <c>grid.complete</c> calls go through the grid like any other request.

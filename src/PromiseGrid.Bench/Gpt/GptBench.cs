@@ -6,7 +6,7 @@ using PromiseGrid.Gpt.Training;
 namespace PromiseGrid.Bench.Gpt;
 
 /// <summary>
-/// Throughput of the byte-level GPT (issue 7's figures): training bytes/s (target bytes through
+/// Throughput of the byte-level GPT (the figures in README.md#the-gpt): training bytes/s (target bytes through
 /// <see cref="Trainer.TrainStep"/>: forward, backward, clipping, AdamW), forward-only bytes/s
 /// (<see cref="GptModel.Forward"/> with targets, the work of an evaluation) and KV-cached
 /// generation bytes/s (<see cref="Generator.Generate"/>, top-k sampling, the window cut and

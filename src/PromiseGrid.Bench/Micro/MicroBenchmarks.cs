@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace PromiseGrid.Bench.Micro;
 
 /// <summary>
-/// Entry point of the BenchmarkDotNet micro-benchmarks (DESIGN §13, issue 4): the prefix trie
+/// Entry point of the BenchmarkDotNet micro-benchmarks (README.md#micro-benchmarks): the prefix trie
 /// lookup, the sequence text notation and the kernel serializer. The arguments are
 /// BenchmarkDotNet's own (<c>--filter '*PrefixTrie*' --job short</c>, <c>--list flat</c>, ...).
 /// </summary>

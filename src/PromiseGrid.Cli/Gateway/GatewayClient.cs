@@ -6,13 +6,13 @@ using PromiseGrid.Cli.Output;
 namespace PromiseGrid.Cli.Gateway;
 
 /// <summary>
-/// The node's HTTP gateway (DESIGN §8) as <c>pgrid</c> needs it. Every failure leaves here as a
+/// The node's HTTP gateway (README.md#http-gateway) as <c>pgrid</c> needs it. Every failure leaves here as a
 /// <see cref="CliException"/> whose message is already the one line the user will see, so the
 /// commands stay free of HTTP details.
 /// </summary>
 public sealed class GatewayClient : IDisposable
 {
-    /// <summary>The deadline the grid applies when the request names none (DESIGN: 5 s).</summary>
+    /// <summary>The deadline the grid applies when the request names none (promisegrid.default-deadline in src/PromiseGrid.Kernel/reference.conf: 5 s).</summary>
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -55,7 +55,7 @@ public static class Problem
     }
 
     /// <summary>
-    /// The grid's status words (DESIGN §4) as lower-case phrases: <c>NoRoute</c> → <c>no route</c>.
+    /// The grid's status words (docs/architecture.md#statuses) as lower-case phrases: <c>NoRoute</c> → <c>no route</c>.
     /// Unknown words are split at their capitals the same way, so a newer node's words still read well.
     /// </summary>
     public static string Phrase(string gridStatus)

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace PromiseGrid.Cli.Gateway;
 
-/// <summary>One entry of <c>GET /routes</c> (DESIGN §8).</summary>
+/// <summary>One entry of <c>GET /routes</c> (README.md#http-gateway).</summary>
 public sealed record RouteInfo(
     [property: JsonPropertyName("prefix")] string Prefix,
     [property: JsonPropertyName("prefixHex")] string? PrefixHex,

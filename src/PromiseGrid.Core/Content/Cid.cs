@@ -7,7 +7,7 @@ namespace PromiseGrid.Core.Content;
 /// <summary>
 /// A content identifier as upstream PromiseGrid and IPFS compute it for a raw blob: CIDv1, codec
 /// raw (0x55), a sha2-256 multihash (0x12, 32 bytes), written in multibase base32 lower-case
-/// without padding, with the <c>b</c> prefix (DESIGN §11):
+/// without padding, with the <c>b</c> prefix (README.md#the-store):
 /// <c>"hello world\n"</c> is <c>bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4</c>.
 /// </summary>
 /// <remarks>

@@ -8,7 +8,7 @@ using PromiseGrid.Hosting.Node;
 namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>
-/// The HTTP contract of a node (DESIGN §8): <c>POST /complete</c>, <c>GET /routes</c>,
+/// The HTTP contract of a node (README.md#http-gateway; its place in a completion: docs/architecture.md#the-gateway): <c>POST /complete</c>, <c>GET /routes</c>,
 /// <c>GET /health</c>, <c>GET /metrics</c>. Errors are <c>application/problem+json</c> with
 /// the grid's status word in the <c>grid</c> member and the reason in <c>detail</c>. A request's
 /// capability comes in <c>Authorization: Grid &lt;token&gt;[.&lt;proof&gt;]</c> (<see cref="GridAuthorization"/>).

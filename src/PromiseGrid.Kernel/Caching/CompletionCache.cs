@@ -5,7 +5,7 @@ using PromiseGrid.Kernel.Internal;
 namespace PromiseGrid.Kernel.Caching;
 
 /// <summary>
-/// Completions of pure routes, by their sequence, bounded by memory (DESIGN §11, issue 6): a
+/// Completions of pure routes, by their sequence, bounded by memory (docs/architecture.md#the-completion-cache): a
 /// pure module gives the same completion for the same sequence, so a repeated request needs
 /// no work. One per node, shared by its module actors (<see cref="Modules.ModuleActor"/> looks
 /// up after the capability check and fills after a kept promise).

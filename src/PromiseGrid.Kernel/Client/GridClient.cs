@@ -13,7 +13,7 @@ using PromiseGrid.Kernel.Security;
 namespace PromiseGrid.Kernel.Client;
 
 /// <summary>
-/// The requester side of a completion (DESIGN §4): it owns the deadline, so a request never
+/// The requester side of a completion (docs/architecture.md#the-client): it owns the deadline, so a request never
 /// waits past it; turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
 /// that names who broke it; and when the node serving a request is lost, sends the request
 /// again so the router, which has already stopped using that node, picks another provider.

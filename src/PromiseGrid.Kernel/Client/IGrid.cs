@@ -22,7 +22,7 @@ public interface IGrid
     /// <summary>This node's current route snapshot.</summary>
     RouteTable Routes { get; }
 
-    /// <summary>This node's capability checks (DESIGN §9): trusted issuers, verified tokens, revocations.</summary>
+    /// <summary>This node's capability checks (docs/architecture.md#capabilities-and-security): trusted issuers, verified tokens, revocations.</summary>
     CapabilityGuard Security { get; }
 
     /// <summary>This node's cache of completions of pure routes (<c>promisegrid.cache</c>).</summary>

@@ -5,7 +5,7 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Kernel.Ledger;
 
 /// <summary>
-/// This node's promise ledger (DESIGN §10): per provider and prefix, how many promises were
+/// This node's promise ledger (docs/architecture.md#the-promise-ledger): per provider and prefix, how many promises were
 /// kept and broken, a latency estimate and a recent-reliability score, as this node's own
 /// requesters saw them. Provider choice (<see cref="ProviderChoice"/>) reads the scores;
 /// <c>sys/ledger</c> and <c>/metrics</c> show the records.

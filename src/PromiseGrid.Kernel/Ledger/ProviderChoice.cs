@@ -5,7 +5,7 @@ using PromiseGrid.Kernel.Routing;
 namespace PromiseGrid.Kernel.Ledger;
 
 /// <summary>
-/// Which of several providers of the matched prefix gets a request (DESIGN §10): one that
+/// Which of several providers of the matched prefix gets a request (docs/architecture.md#the-promise-ledger): one that
 /// keeps its promises, a local one among equals, and now and then a worse one, so a provider
 /// that has recovered earns its way back.
 /// </summary>

@@ -27,7 +27,7 @@ namespace PromiseGrid.Kernel.Modules;
 /// exception's message for that request and goes on serving: the actor is not restarted.
 /// Throw <see cref="CompletionRefusedException"/> to answer another status (NoRoute, Denied...).</para>
 /// <para>When the node trusts issuers (<c>PG_TRUST</c>), every request is checked against its
-/// capability before <see cref="CompleteAsync"/> sees it (DESIGN §9); a refused request is
+/// capability before <see cref="CompleteAsync"/> sees it (docs/architecture.md#capabilities-and-security); a refused request is
 /// answered <see cref="CompletionStatus.Denied"/> with the reason.</para>
 /// <para>A request object is reused for the next request once its completion has been returned
 /// synchronously: read what you need from it while completing, do not keep it.</para>

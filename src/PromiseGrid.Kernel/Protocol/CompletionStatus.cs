@@ -1,6 +1,6 @@
 namespace PromiseGrid.Kernel.Protocol;
 
-/// <summary>How a request for a completion ended (DESIGN §4). Every status but Completed carries a reason.</summary>
+/// <summary>How a request for a completion ended (docs/architecture.md#statuses). Every status but Completed carries a reason.</summary>
 public enum CompletionStatus : byte
 {
     /// <summary>The provider kept its promise: the completion bytes follow.</summary>

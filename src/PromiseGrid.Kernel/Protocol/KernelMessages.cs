@@ -4,18 +4,18 @@ using PromiseGrid.Core;
 namespace PromiseGrid.Kernel.Protocol;
 
 // All kernel protocol messages live in this one file, so the next engineer (and the
-// serializer of the cluster issue) sees the whole wire vocabulary at once.
+// serializer, whose format is docs/wire.md) sees the whole wire vocabulary at once.
 
 /// <summary>Marks a kernel protocol message; the kernel's serializer binds to this interface.</summary>
 public interface IKernelMessage;
 
 /// <summary>
 /// Ask the grid to complete <paramref name="Sequence"/>. Sent to the router, which forwards
-/// the same instance to the chosen module; the module replies with a <see cref="Completion"/>
-/// straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
+/// the same message to the chosen module, local or on another node; the module replies with a
+/// <see cref="Completion"/> straight to the original sender. <paramref name="DeadlineUnixMs"/> is when the requester
 /// stops waiting (Unix epoch milliseconds), so a module can give up in time.
 /// <paramref name="Capability"/> is the requester's promise token, checked by the node that
-/// hosts the module when that node trusts issuers (DESIGN §9); null when the requester has none.
+/// hosts the module when that node trusts issuers (docs/architecture.md#capabilities-and-security); null when the requester has none.
 /// <paramref name="Hops"/> is how deeply the request is nested: 0 from outside the grid, and one
 /// more than the request being served when a module completes a sequence on its way (set by
 /// <c>IGrid.CompleteAsync</c> itself). The router refuses a request past

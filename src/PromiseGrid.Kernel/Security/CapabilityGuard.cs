@@ -9,7 +9,7 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Kernel.Security;
 
 /// <summary>
-/// The check a node makes before one of its modules sees a request (DESIGN §9): when the node
+/// The check a node makes before one of its modules sees a request (docs/architecture.md#capabilities-and-security): when the node
 /// trusts issuers, the request must carry a token that chains to one of them, is not revoked,
 /// is valid now, covers the sequence, and, when bound to a holder, comes with that holder's
 /// fresh proof over this very sequence.

@@ -8,15 +8,16 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Kernel.Serialization;
 
 /// <summary>
-/// The wire format of every <see cref="IKernelMessage"/> (DESIGN §5, §7): a hand-written,
+/// The wire format of every <see cref="IKernelMessage"/> (docs/wire.md): a hand-written,
 /// little-endian binary layout, bound in reference.conf to <c>IKernelMessage</c>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Every payload starts with one <b>format-version byte</b> (<see cref="FormatVersion"/>),
 /// followed by the fields of the message named by the manifest. The format evolves by
-/// bumping that byte: a reader accepts the versions it knows and refuses the rest with a
-/// <see cref="SerializationException"/>; manifests stay short and never change meaning.
+/// bumping that byte: a reader accepts its own version only and refuses any other with a
+/// <see cref="SerializationException"/>, so every node of a cluster must run the same version
+/// (docs/wire.md#versions); manifests stay short and never change meaning.
 /// </para>
 /// <para>Primitives:</para>
 /// <list type="bullet">

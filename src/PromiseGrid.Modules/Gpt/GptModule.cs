@@ -9,7 +9,7 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Modules.Gpt;
 
 /// <summary>
-/// <c>gpt/</c>: completes a sequence with a byte-level GPT's continuation of it (issue 7).
+/// <c>gpt/</c>: completes a sequence with a byte-level GPT's continuation of it (README "Serve the GPT module on the grid").
 /// <c>gpt/Once upon</c> continues "Once upon"; <c>gpt/n=64,t=0.8,k=40,s=7,stop=0a/Once upon</c>
 /// says how (grammar and defaults: <see cref="GptRequest"/>). The model is a checkpoint file
 /// (<see cref="GptSettings.ModelPath"/>, PG_GPT_MODEL, by default PG_DATA/gpt/model.safetensors).

@@ -9,7 +9,7 @@ namespace PromiseGrid.Modules.Store;
 
 /// <summary>
 /// <c>store/</c>: content-addressed blobs, durable on disk and replicated across the grid
-/// (issue 6, DESIGN §11).
+/// (docs/architecture.md#the-store, README "The store").
 /// <list type="bullet">
 /// <item><c>store/put/&lt;bytes&gt;</c> completes with the blob's CID as ASCII text (<c>bafkrei...</c>)
 /// once <c>replication-factor</c> nodes have it on disk; a blob over <c>max-blob-bytes</c> is TooLarge.</item>

@@ -12,7 +12,7 @@ namespace PromiseGrid.Modules.Wasm;
 
 /// <summary>
 /// <c>wasm/&lt;cid&gt;/&lt;input&gt;</c>: runs the WebAssembly module whose bytes the store holds under
-/// <c>&lt;cid&gt;</c> on <c>&lt;input&gt;</c>, and completes with its output (issue 8, README
+/// <c>&lt;cid&gt;</c> on <c>&lt;input&gt;</c>, and completes with its output (README
 /// "WebAssembly modules"). The guest ABI: <see cref="GuestAbi"/>; its only system call is
 /// completing another sequence (<c>grid.complete</c>), so code reaches the world through the
 /// grid and nothing else.

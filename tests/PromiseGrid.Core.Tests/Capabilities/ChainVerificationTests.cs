@@ -5,7 +5,7 @@ using static PromiseGrid.Core.Tests.Capabilities.Keys;
 namespace PromiseGrid.Core.Tests.Capabilities;
 
 /// <summary>
-/// Every bad chain from issue 5, at token level: each is refused by Verify with a reason that
+/// Every bad chain the chain rules refuse (README.md#capabilities-tokens-delegation-revocation), at token level: each is refused by Verify with a reason that
 /// names the link and the rule.
 /// </summary>
 public sealed class ChainVerificationTests

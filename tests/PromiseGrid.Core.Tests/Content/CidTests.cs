@@ -13,7 +13,7 @@ public class CidTests
     private const string HelloWorldCid = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4";
     private const string EmptyCid = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
 
-    // ---- the vectors of DESIGN §11 (upstream PromiseGrid / IPFS) ----
+    // ---- the vectors of README.md#the-store (as upstream PromiseGrid and IPFS compute them) ----
 
     [Theory]
     [InlineData("hello world\n", HelloWorldCid)]

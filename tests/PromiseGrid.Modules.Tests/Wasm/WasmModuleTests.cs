@@ -9,7 +9,7 @@ namespace PromiseGrid.Modules.Tests.Wasm;
 
 /// <summary>
 /// wasm/ on one node: guests fetched through store/get/, the guest ABI, grid.complete, the
-/// limits, and every bad input named in issue 8, each followed by a call that works.
+/// limits, and every bad input in README.md#limits-and-errors, each followed by a call that works.
 /// </summary>
 public sealed class WasmModuleTests(ITestOutputHelper output) : ModuleTestKit(Config, output)
 {
