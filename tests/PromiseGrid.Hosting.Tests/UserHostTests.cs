@@ -88,7 +88,7 @@ public sealed class UserHostTests : IAsyncLifetime
         var modules = JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("modules")
             .EnumerateArray().Select(m => m.GetString()).ToArray();
 
-        Assert.Equal(["sys", nameof(UpperModule)], modules);
+        Assert.Equal(new[] { "sys", nameof(UpperModule) }, modules);
     }
 
     [Fact]

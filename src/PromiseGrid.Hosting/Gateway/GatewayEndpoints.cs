@@ -20,12 +20,8 @@ public static class GatewayEndpoints
     public const string ProviderHeader = "Grid-Provider";
     public const string StreamHeader = "Grid-Stream";
 
-    /// <summary>
-    /// Maps the gateway's endpoints on a host whose services run a PromiseGrid node
-    /// (<c>AddAkka("promisegrid", b => b.WithPromiseGrid(...))</c>). The node is looked up on the
-    /// first request, so mapping does not start the actor system ahead of the host.
-    /// </summary>
-    public static IEndpointRouteBuilder MapPromiseGrid(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the endpoints; <see cref="PromiseGridEndpoints.MapPromiseGrid"/> is the public way in.</summary>
+    internal static IEndpointRouteBuilder Map(IEndpointRouteBuilder endpoints)
     {
         var gateway = new GatewayContext(endpoints.ServiceProvider);
         // Cast so the result is written: a bare HttpContext lambda would bind as a RequestDelegate.
