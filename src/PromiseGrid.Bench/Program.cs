@@ -1,20 +1,16 @@
 using System.Globalization;
 using PromiseGrid.Bench.Load;
 
-// PromiseGrid.Bench micro [BenchmarkDotNet arguments]       the micro-benchmarks
+// (The micro-benchmarks are src/PromiseGrid.Bench.Micro, apart, so pgrid carries no BenchmarkDotNet.)
 // PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE]
 // PromiseGrid.Bench gpt [--seconds S] [--warmup S] [--layers N] [--dim N] [--heads N] [--context N] [--batch N] [--threads N] [--json FILE]
-if (args.Length > 0 && args[0] == "micro")
-{
-    return PromiseGrid.Bench.Micro.MicroBenchmarks.Run(args[1..]);
-}
 if (args.Length > 0 && args[0] == PromiseGrid.Bench.Gpt.GptBench.Mode)
 {
     return PromiseGrid.Bench.Gpt.GptBench.RunCommandLine(args[1..]);
 }
 if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
 {
-    Console.Error.WriteLine("usage: PromiseGrid.Bench micro [BenchmarkDotNet args] | load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE]");
+    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE]");
     return 2;
 }
 var options = new LoadOptions();
