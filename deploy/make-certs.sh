@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes the certificates for mutual TLS between PromiseGrid nodes (Akka.Remote, akka.ssl.tcp).
+# Makes the certificates for mutual TLS between PromiseGrid nodes (Akka.Remote, akka.ssl.tcp),
+# for the nodes' HTTPS gateways, and for the clients of gateways that ask for one.
 #
-#   deploy/make-certs.sh [--out DIR] [--days N] NAME...
+#   deploy/make-certs.sh [--out DIR] [--days N] [--client] NAME...
 #
 # In DIR (default: deploy/certs beside this script, which docker-compose.yml mounts at /certs):
 #   ca.key, ca.crt   the grid CA, made once and reused on every later run (ca.key stays 0600;
@@ -11,6 +12,10 @@
 #   NAME.crt         the node's certificate alone, PEM (public; for openssl x509 -text)
 # A node certificate is signed by the CA, names DNS:NAME, DNS:localhost and IP:127.0.0.1, and is
 # good for both TLS server and client authentication, since every node dials and is dialled.
+# The same NAME.pfx serves the node's gateway over HTTPS (PG_HTTP=https://..., PG_HTTPS_CERT),
+# and clients trust it with the CA: pgrid --cacert ca.crt.
+# With --client, each NAME gets a client certificate instead (TLS client authentication only, no
+# host names): what pgrid --cert presents to a gateway started with PG_HTTPS_CLIENT_CA=ca.crt.
 #
 # Keys are EC P-256 (ECDSA): the curve of the grid's ES256 capability tokens, so the grid uses
 # one key family; small certificates and fast handshakes; supported by .NET's SslStream and
@@ -21,9 +26,10 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [--out DIR] [--days N] NAME..." >&2
+  echo "usage: $0 [--out DIR] [--days N] [--client] NAME..." >&2
   echo "  --out DIR   where the CA and the node certificates go (default: $(dirname "$0")/certs)" >&2
   echo "  --days N    validity of node certificates in days (default 825; the CA gets 3650)" >&2
+  echo "  --client    make client certificates (pgrid --cert) instead of node certificates" >&2
   exit 2
 }
 
@@ -32,10 +38,12 @@ days=825
 ca_days=3650
 renew_within=$((30 * 86400))
 names=()
+client=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) [ $# -ge 2 ] || usage; out="$2"; shift 2 ;;
     --days) [ $# -ge 2 ] || usage; days="$2"; shift 2 ;;
+    --client) client=true; shift ;;
     -h|--help) usage ;;
     -*) echo "make-certs: unknown option '$1'" >&2; usage ;;
     *) names+=("$1"); shift ;;
@@ -97,18 +105,29 @@ keep_reason() {
   [ -s "$out/$name.pfx" ] || return 1
   openssl pkcs12 -in "$out/$name.pfx" -passin env:PG_TLS_PASSWORD -nokeys -clcerts -out "$work/check.crt" 2>/dev/null || return 1
   openssl verify -CAfile "$ca_crt" -purpose sslclient "$work/check.crt" >/dev/null 2>&1 || return 1
-  openssl verify -CAfile "$ca_crt" -purpose sslserver "$work/check.crt" >/dev/null 2>&1 || return 1
+  [ "$client" = true ] || openssl verify -CAfile "$ca_crt" -purpose sslserver "$work/check.crt" >/dev/null 2>&1 || return 1
   openssl x509 -in "$work/check.crt" -noout -checkend "$renew_within" >/dev/null || return 1
 }
 
 for name in "${names[@]+"${names[@]}"}"; do
   if keep_reason "$name"; then
-    echo "kept node $out/$name.pfx (until $(openssl x509 -in "$work/check.crt" -noout -enddate | sed 's/^notAfter=//'))"
+    echo "kept $([ "$client" = true ] && echo client || echo node) $out/$name.pfx (until $(openssl x509 -in "$work/check.crt" -noout -enddate | sed 's/^notAfter=//'))"
     continue
   fi
-  if [[ "$name" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then san="IP:$name,DNS:localhost,IP:127.0.0.1"
-  else san="DNS:$name,DNS:localhost,IP:127.0.0.1"; fi
-  cat >"$work/node.ext" <<EOF
+  if [ "$client" = true ]; then
+    usage_text="clientAuth"
+    cat >"$work/node.ext" <<EOF
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  else
+    if [[ "$name" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]; then san="IP:$name,DNS:localhost,IP:127.0.0.1"
+    else san="DNS:$name,DNS:localhost,IP:127.0.0.1"; fi
+    usage_text="$san, serverAuth+clientAuth"
+    cat >"$work/node.ext" <<EOF
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth,clientAuth
@@ -116,6 +135,7 @@ subjectAltName = $san
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
+  fi
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/node.key" 2>/dev/null
   openssl req -new -key "$work/node.key" -subj "/O=PromiseGrid/CN=$name" -out "$work/node.csr"
   # A random 128-bit serial: no serial file to keep next to the CA.
@@ -132,5 +152,5 @@ EOF
   mv "$work/node.pfx" "$out/$name.pfx"
   mv "$work/node.crt" "$out/$name.crt"
   rm -f "$work/node.key"
-  echo "made node $out/$name.pfx (CN=$name, $san, serverAuth+clientAuth, $days days)"
+  echo "made $([ "$client" = true ] && echo client || echo node) $out/$name.pfx (CN=$name, $usage_text, $days days)"
 done

@@ -20,6 +20,8 @@ public static class CliApp
             + "Exit codes: 0 success, 1 grid error or node unreachable, 2 usage error.")
         {
             global.Node,
+            global.CaCert,
+            global.Cert,
             CompleteCommand.Create(global, console),
             RoutesCommand.Create(global, console),
             StatusCommand.Create(global, console),

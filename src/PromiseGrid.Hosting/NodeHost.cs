@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PromiseGrid.Hosting.Configuration;
 using PromiseGrid.Hosting.Gateway;
 using PromiseGrid.Hosting.Node;
+using Akka.Event;
 
 namespace PromiseGrid.Hosting;
 
@@ -21,15 +22,23 @@ internal static class NodeHost
     {
         var modules = new ModuleLoader(settings.PluginsFolder).Resolve(settings.Modules);
         var security = TransportSecurity.Load(settings.Tls); // certificate errors stop the node before Akka starts
+        var https = GatewayTls.Load(settings.Https);
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.WebHost.UseUrls(settings.HttpUrl);
+        // The slim builder leaves HTTPS out unless asked for.
+        if (https is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         // The gateway enforces the grid's own size limit (413 as problem+json), so
         // Kestrel's generic limit must not answer first.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            if (https is not null) kestrel.ConfigureHttpsDefaults(https.Apply);
+        });
         builder.Services.AddAkka(NodeSettings.SystemName, akka => akka.WithPromiseGrid(settings, modules, security));
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => app.Node().Log.Info("{0}", GatewayTls.Describe(https)));
         app.MapPromiseGrid();
         configure?.Invoke(app);
         return app;

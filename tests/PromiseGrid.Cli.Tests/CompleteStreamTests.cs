@@ -40,7 +40,7 @@ public sealed class CompleteStreamTests
             await output.Received.WaitAsync(TimeSpan.FromSeconds(30));
             response.HttpContext.Abort();
         });
-        using var client = new GatewayClient(new Uri(gateway.Url));
+        using var client = new GatewayClient(new GatewayTarget(new Uri(gateway.Url)));
 
         var error = await Assert.ThrowsAsync<GatewayException>(() =>
             client.CompleteStreamingAsync(Sequence.FromText("gpt/x"), null, output, CancellationToken.None));

@@ -96,7 +96,7 @@ internal sealed class TransferOptions
 internal sealed record TransferSettings(int Parallel, bool Progress, bool Quiet, int? DeadlineMs, string? Token, string? KeyPath)
 {
     /// <summary>A client for the node; the holder key, if any, is loaded now (a bad key file is a usage error).</summary>
-    public StoreClient Connect(Uri node)
+    public StoreClient Connect(GatewayTarget node)
     {
         var holder = KeyPath is null ? null : TokenCommand.LoadKey(KeyPath, "--key", requirePrivate: true);
         return new StoreClient(node, DeadlineMs, Token, holder);

@@ -31,12 +31,12 @@ public sealed class GatewayClient : IDisposable
     public const string StreamHeader = "Grid-Stream";
 
     private readonly HttpClient _http;
-    private readonly Uri _node;
+    private readonly GatewayTarget _target;
     private readonly TimeSpan _timeout;
 
-    public GatewayClient(Uri node, TimeSpan? deadline = null)
+    public GatewayClient(GatewayTarget target, TimeSpan? deadline = null)
     {
-        _node = node;
+        _target = target;
         _timeout = (deadline ?? DefaultDeadline) + TimeoutMargin;
         var handler = new SocketsHttpHandler
         {
@@ -44,12 +44,13 @@ public sealed class GatewayClient : IDisposable
             ConnectTimeout = _timeout,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
         };
-        _http = new HttpClient(handler) { BaseAddress = node, Timeout = _timeout };
+        target.Apply(handler);
+        _http = new HttpClient(handler) { BaseAddress = target.Node, Timeout = _timeout };
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("pgrid", ThisAssembly.Version));
     }
 
     /// <summary>The node as the user wrote it, for messages.</summary>
-    public string NodeDisplay => NodeAddress.Display(_node);
+    public string NodeDisplay => _target.Display;
 
     /// <summary>
     /// <c>POST /complete</c>. The completion is read whole before it is returned so that a

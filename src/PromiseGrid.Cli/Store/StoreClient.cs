@@ -30,7 +30,7 @@ public sealed class StoreClient : IDisposable
     /// <param name="token">The capability token's text, presented with every request; null for none.</param>
     /// <param name="holder">The holder's private key when <paramref name="token"/> is holder-bound: each request then
     /// carries a fresh proof over its own sequence. Disposed with this client.</param>
-    public StoreClient(Uri node, int? deadlineMs, string? token, GridKey? holder)
+    public StoreClient(GatewayTarget node, int? deadlineMs, string? token, GridKey? holder)
     {
         _gateway = new GatewayClient(node, deadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
         _deadlineMs = deadlineMs;

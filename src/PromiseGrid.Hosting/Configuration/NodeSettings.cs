@@ -20,6 +20,7 @@ public sealed record NodeSettings(
     string PluginsFolder,
     string LogLevel,
     RemotingTlsSettings Tls,
+    GatewayTlsSettings Https,
     GridSettings Grid,
     Config AkkaConfig)
 {
@@ -41,6 +42,9 @@ public sealed record NodeSettings(
         ["PG_TLS_CERT"] = "promisegrid.node.tls.certificate",
         ["PG_TLS_PASSWORD"] = "promisegrid.node.tls.password",
         ["PG_TLS_CA"] = "promisegrid.node.tls.ca",
+        ["PG_HTTPS_CERT"] = "promisegrid.node.https.certificate",
+        ["PG_HTTPS_PASSWORD"] = "promisegrid.node.https.password",
+        ["PG_HTTPS_CLIENT_CA"] = "promisegrid.node.https.client-ca",
         // Capability settings: plain strings here, read and checked by the kernel.
         ["PG_TRUST"] = "promisegrid.security.trust",
         ["PG_TOKEN"] = "promisegrid.security.token",
@@ -81,6 +85,7 @@ public sealed record NodeSettings(
         var http = Required(node.GetString("http"), "PG_HTTP");
         if (!Uri.TryCreate(http, UriKind.Absolute, out var httpUri) || httpUri.Scheme is not ("http" or "https"))
             throw new NodeConfigurationException($"PG_HTTP must be a URL like http://127.0.0.1:7070, got '{http}'");
+        var https = ReadHttps(node.GetConfig("https"), httpUri);
         var modules = SplitList(node.GetString("modules"));
         var logLevel = node.GetString("log-level").Trim().ToUpperInvariant();
         if (!LogLevels.Contains(logLevel))
@@ -108,7 +113,7 @@ public sealed record NodeSettings(
             """);
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, tls, grid, derived.WithFallback(layered));
+            logLevel, tls, https, grid, derived.WithFallback(layered));
     }
 
     /// <summary>
@@ -128,6 +133,25 @@ public sealed record NodeSettings(
         if (ca.Length == 0)
             throw new NodeConfigurationException("PG_TLS_CERT is set but PG_TLS_CA is not: TLS needs the grid CA certificate (PEM) to check the other nodes' certificates");
         return new RemotingTlsSettings(Path.GetFullPath(certificate), tls.GetString("password", ""), Path.GetFullPath(ca));
+    }
+
+    /// <summary>
+    /// An https:// gateway needs its certificate, and a certificate needs an https:// gateway: a
+    /// node told to serve TLS must never quietly serve plain HTTP, nor hold a key it does not use.
+    /// </summary>
+    private static GatewayTlsSettings ReadHttps(Config https, Uri url)
+    {
+        var certificate = https.GetString("certificate", "").Trim();
+        var clientCa = https.GetString("client-ca", "").Trim();
+        if (url.Scheme == "https" && certificate.Length == 0)
+            throw new NodeConfigurationException($"PG_HTTP is {url.GetLeftPart(UriPartial.Authority)} but PG_HTTPS_CERT is not set: an https gateway needs its certificate (PKCS#12)");
+        if (url.Scheme == "http" && certificate.Length > 0)
+            throw new NodeConfigurationException("PG_HTTPS_CERT is set but PG_HTTP is http://: use https:// to serve the gateway over TLS, or unset PG_HTTPS_CERT");
+        if (url.Scheme == "http" && clientCa.Length > 0)
+            throw new NodeConfigurationException("PG_HTTPS_CLIENT_CA is set but PG_HTTP is http://: client certificates need an https:// gateway");
+        return certificate.Length == 0
+            ? GatewayTlsSettings.Off
+            : new GatewayTlsSettings(Path.GetFullPath(certificate), https.GetString("password", ""), clientCa.Length == 0 ? "" : Path.GetFullPath(clientCa));
     }
 
     /// <summary>With TLS the transport's address protocol is akka.ssl.tcp: a seed named with the other one is never reached.</summary>

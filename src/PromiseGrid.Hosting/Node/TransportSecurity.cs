@@ -27,8 +27,8 @@ namespace PromiseGrid.Hosting.Node;
 /// </remarks>
 public sealed class TransportSecurity
 {
-    private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1", "Server Authentication");
-    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2", "Client Authentication");
+    // Every node both dials and is dialled.
+    private static readonly Oid[] Usages = [CertificateFiles.ServerAuthentication, CertificateFiles.ClientAuthentication];
 
     private readonly X509Certificate2Collection _authorities;
 
@@ -52,8 +52,9 @@ public sealed class TransportSecurity
     public static TransportSecurity? Load(RemotingTlsSettings settings)
     {
         if (!settings.Enabled) return null;
-        var certificate = LoadCertificate(settings.CertificatePath, settings.Password);
-        var authorities = LoadAuthorities(settings.CaPath);
+        var certificate = CertificateFiles.LoadPkcs12(settings.CertificatePath, settings.Password, "PG_TLS_CERT", "PG_TLS_PASSWORD",
+            "make node certificates with deploy/make-certs.sh");
+        var authorities = CertificateFiles.LoadAuthorities(settings.CaPath, "PG_TLS_CA");
         var security = new TransportSecurity(certificate, authorities);
         // A node whose own certificate its peers would refuse could never join: say so now,
         // rather than through refused handshakes on the other nodes.
@@ -93,79 +94,8 @@ public sealed class TransportSecurity
     }
 
     /// <summary>Why <paramref name="certificate"/> is not a grid node's certificate, or null when it is.</summary>
-    private string? Check(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null)
-    {
-        using var chain = new X509Chain();
-        var policy = chain.ChainPolicy;
-        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.AddRange(_authorities);
-        if (intermediates is not null) policy.ExtraStore.AddRange(intermediates);
-        // Certificates are short-lived and the CA is replaced rather than revoked from: there is
-        // no revocation list to consult, and a node must not reach out to the network for one.
-        policy.RevocationMode = X509RevocationMode.NoCheck;
-        policy.DisableCertificateDownloads = true;
-        policy.ApplicationPolicy.Add(ServerAuthentication);
-        policy.ApplicationPolicy.Add(ClientAuthentication);
-        if (chain.Build(certificate)) return null;
-        var problems = chain.ChainStatus.Select(s => s.Status).Where(s => s != X509ChainStatusFlags.NoError).Distinct().ToList();
-        return string.Join("; ", problems.Select(Explain));
-    }
+    private string? Check(X509Certificate2 certificate, X509Certificate2Collection? intermediates = null) =>
+        CertificateFiles.Check(certificate, _authorities, Usages, intermediates);
 
-    private static string Explain(X509ChainStatusFlags status) => status switch
-    {
-        X509ChainStatusFlags.PartialChain or X509ChainStatusFlags.UntrustedRoot => "not issued by the grid CA",
-        X509ChainStatusFlags.NotTimeValid => "expired or not yet valid",
-        X509ChainStatusFlags.NotValidForUsage => "not valid for both TLS server and client authentication",
-        X509ChainStatusFlags.NotSignatureValid => "bad signature",
-        _ => status.ToString(),
-    };
-
-    private string DescribeAuthorities() => string.Join(" | ", _authorities.Select(a => a.Subject));
-
-    private static X509Certificate2 LoadCertificate(string path, string password)
-    {
-        if (!File.Exists(path))
-            throw new NodeConfigurationException($"PG_TLS_CERT '{path}' does not exist (make node certificates with deploy/make-certs.sh)");
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
-        }
-        catch (CryptographicException error) when (error.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new NodeConfigurationException($"PG_TLS_CERT '{path}' cannot be opened with the password in PG_TLS_PASSWORD ({(password.Length == 0 ? "empty" : "set")}): wrong password");
-        }
-        catch (CryptographicException error)
-        {
-            throw new NodeConfigurationException($"PG_TLS_CERT '{path}' is not a PKCS#12 (.pfx) file: {error.Message}");
-        }
-        catch (UnauthorizedAccessException error)
-        {
-            throw new NodeConfigurationException($"PG_TLS_CERT '{path}' cannot be read: {error.Message}");
-        }
-        if (!certificate.HasPrivateKey)
-            throw new NodeConfigurationException($"PG_TLS_CERT '{path}' ({certificate.Subject}) holds no private key: export the certificate together with its key (deploy/make-certs.sh does)");
-        return certificate;
-    }
-
-    private static X509Certificate2Collection LoadAuthorities(string path)
-    {
-        if (!File.Exists(path))
-            throw new NodeConfigurationException($"PG_TLS_CA '{path}' does not exist (the grid CA certificate, ca.crt from deploy/make-certs.sh)");
-        var authorities = new X509Certificate2Collection();
-        try
-        {
-            authorities.ImportFromPemFile(path);
-        }
-        catch (Exception error) when (error is CryptographicException or UnauthorizedAccessException)
-        {
-            throw new NodeConfigurationException($"PG_TLS_CA '{path}' cannot be read as PEM certificates: {error.Message}");
-        }
-        if (authorities.Count == 0)
-            throw new NodeConfigurationException($"PG_TLS_CA '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-        foreach (var authority in authorities)
-            if (authority.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
-                throw new NodeConfigurationException($"PG_TLS_CA '{path}' holds {authority.Subject}, which is not a CA certificate (use ca.crt, not a node's certificate)");
-        return authorities;
-    }
+    private string DescribeAuthorities() => CertificateFiles.Describe(_authorities);
 }

@@ -15,13 +15,16 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private readonly TaskCompletionSource<string> _gatewayUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _remotingAddress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private NodeProcess(Process process)
+    private NodeProcess(Process process, HttpMessageHandler? handler)
     {
         _process = process;
+        Http = new HttpClient(handler ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public Uri Gateway { get; private set; } = null!;
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Talks to the gateway: plain, or through the handler the node was started with (an https gateway's trust).</summary>
+    public HttpClient Http { get; }
     public string DataFolder { get; private set; } = "";
 
     /// <summary>The node's Akka address as it logged it at start (<c>node starting address=...</c>), e.g. to name it as a seed.</summary>
@@ -35,7 +38,11 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts a node; <paramref name="environment"/> adds to or overrides the test defaults.</summary>
-    public static NodeProcess Launch(IDictionary<string, string>? environment = null, params string[] args)
+    public static NodeProcess Launch(IDictionary<string, string>? environment = null, params string[] args) =>
+        Launch(null, environment, args);
+
+    /// <summary>As <see cref="Launch(IDictionary{string, string}?, string[])"/>, with <paramref name="handler"/> for <see cref="Http"/>.</summary>
+    public static NodeProcess Launch(HttpMessageHandler? handler, IDictionary<string, string>? environment, params string[] args)
     {
         var data = Directory.CreateTempSubdirectory("pg-node-").FullName;
         var info = new ProcessStartInfo("dotnet")
@@ -51,7 +58,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         info.Environment["PG_DATA"] = Path.Combine(data, "data");
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             info.Environment[key] = value;
-        var node = new NodeProcess(Process.Start(info)!) { DataFolder = data };
+        var node = new NodeProcess(Process.Start(info)!, handler) { DataFolder = data };
         node._process.OutputDataReceived += (_, e) => node.OnLine(e.Data);
         node._process.ErrorDataReceived += (_, e) => node.OnLine(e.Data);
         node._process.BeginOutputReadLine();
@@ -59,9 +66,13 @@ public sealed partial class NodeProcess : IAsyncDisposable
         return node;
     }
 
-    public static async Task<NodeProcess> StartAsync(IDictionary<string, string>? environment = null, params string[] args)
+    public static Task<NodeProcess> StartAsync(IDictionary<string, string>? environment = null, params string[] args) =>
+        StartAsync(null, environment, args);
+
+    /// <summary>As <see cref="StartAsync(IDictionary{string, string}?, string[])"/>, with <paramref name="handler"/> for <see cref="Http"/>.</summary>
+    public static async Task<NodeProcess> StartAsync(HttpMessageHandler? handler, IDictionary<string, string>? environment, params string[] args)
     {
-        var node = Launch(environment, args);
+        var node = Launch(handler, environment, args);
         try
         {
             await node.WaitReadyAsync();
