@@ -34,6 +34,7 @@ internal static class NodeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null;
+            settings.Limits.Apply(kestrel.Limits);
             if (https is not null) kestrel.ConfigureHttpsDefaults(https.Apply);
         });
         builder.Services.AddAkka(NodeSettings.SystemName, akka => akka.WithPromiseGrid(settings, modules, security));

@@ -21,6 +21,7 @@ public sealed record NodeSettings(
     string LogLevel,
     RemotingTlsSettings Tls,
     GatewayTlsSettings Https,
+    GatewayLimits Limits,
     GridSettings Grid,
     Config AkkaConfig)
 {
@@ -86,6 +87,7 @@ public sealed record NodeSettings(
         if (!Uri.TryCreate(http, UriKind.Absolute, out var httpUri) || httpUri.Scheme is not ("http" or "https"))
             throw new NodeConfigurationException($"PG_HTTP must be a URL like http://127.0.0.1:7070, got '{http}'");
         var https = ReadHttps(node.GetConfig("https"), httpUri);
+        var limits = GatewayLimits.Read(node.GetConfig("gateway"));
         var modules = SplitList(node.GetString("modules"));
         var logLevel = node.GetString("log-level").Trim().ToUpperInvariant();
         if (!LogLevels.Contains(logLevel))
@@ -113,7 +115,7 @@ public sealed record NodeSettings(
             """);
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, tls, https, grid, derived.WithFallback(layered));
+            logLevel, tls, https, limits, grid, derived.WithFallback(layered));
     }
 
     /// <summary>
