@@ -14,7 +14,7 @@ namespace PromiseGrid.Kernel.Client;
 
 /// <summary>
 /// The requester side of a completion (DESIGN §4): it owns the deadline, so a request never
-/// waits past it by more than <see cref="DeadlineSweep.Resolution"/>; turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
+/// waits past it; turns a silent provider into a <see cref="CompletionStatus.BrokenPromise"/>
 /// that names who broke it; and when the node serving a request is lost, sends the request
 /// again so the router, which has already stopped using that node, picks another provider.
 /// It also keeps this node's <see cref="PromiseLedger"/>: every completion it receives is
@@ -22,7 +22,8 @@ namespace PromiseGrid.Kernel.Client;
 /// </summary>
 /// <remarks>
 /// A request resent after a node loss may run twice if the lost node was only unreachable
-/// and still answers: the first completion wins, later ones are dropped.
+/// and still answers: the first completion wins, later ones are dropped. Deadlines are kept by
+/// one <see cref="DeadlineSweep"/>, so "never past it" means within its resolution (5 ms).
 /// </remarks>
 public sealed class GridClient : IExtension, IGrid
 {
