@@ -33,4 +33,15 @@ public sealed class DeadlineSweepTests : Akka.TestKit.Xunit2.TestKit
         Volatile.Write(ref waiting, 0);
         await AwaitAssertAsync(() => Assert.False(sweep.Running));
     }
+
+    [Fact]
+    public void Can_be_made_where_the_execution_context_does_not_flow()
+    {
+        // E.g. the first Grid.Get of a system called from code that suppressed the flow.
+        using (ExecutionContext.SuppressFlow())
+        {
+            var sweep = new DeadlineSweep(() => false);
+            Assert.False(sweep.Running);
+        }
+    }
 }

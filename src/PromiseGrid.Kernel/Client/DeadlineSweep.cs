@@ -25,9 +25,19 @@ internal sealed class DeadlineSweep
     {
         _sweep = sweep;
         // Not flowing the caller's execution context into the timer: it serves every requester.
-        using (ExecutionContext.SuppressFlow())
-            _timer = new Timer(static state => ((DeadlineSweep)state!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // (SuppressFlow throws when the flow is already suppressed.)
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            _timer = NewTimer();
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow()) _timer = NewTimer();
+        }
     }
+
+    private Timer NewTimer() =>
+        new(static state => ((DeadlineSweep)state!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
     /// <summary>Whether the timer runs (a request waits, or did at the last sweep).</summary>
     public bool Running => Volatile.Read(ref _armed) == 1;
