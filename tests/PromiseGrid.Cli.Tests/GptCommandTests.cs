@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using PromiseGrid.Gpt.Checkpoints;
 using PromiseGrid.Gpt.Model;
+using PromiseGrid.Gpt.Training;
 
 namespace PromiseGrid.Cli.Tests;
 
@@ -49,22 +50,29 @@ public sealed class GptCommandTests : IDisposable
 
         var log = train.StdoutText;
         Assert.Contains("training 7,664 parameters (layers 1, dim 16, heads 2, context 16)", log);
-        Assert.Contains("the last 528 (10%) held out", log);
-        Assert.Matches(new Regex(@"^step +20 +loss \d\.\d{3} +held-out \d\.\d{3} bits/byte", RegexOptions.Multiline), log);
-        var final = Regex.Match(log, @"^step +40 .* held-out (\d\.\d{3}) bits/byte \(all 528 held-out bytes\)", RegexOptions.Multiline);
+        // 5,280 bytes: 85% to train on, 5% validation, the last 10% held out and never read by train.
+        Assert.Contains("4,488 bytes to train on, the next 264 (5%) for validation, the last 528 (10%) held out and not read", log);
+        Assert.DoesNotContain("held-out 0", log);
+        Assert.Matches(new Regex(@"^step +20 +loss \d\.\d{3} +validation \d\.\d{3} bits/byte", RegexOptions.Multiline), log);
+        var final = Regex.Match(log, @"^step +40 .* validation (\d\.\d{3}) bits/byte \(all 264 validation bytes\)", RegexOptions.Multiline);
         Assert.True(final.Success, log);
         Assert.Empty(train.Stderr);
         Assert.Equal(new GptConfig(1, 16, 2, 16), GptCheckpoint.ReadConfig(model));
 
         var eval = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus);
-        var figure = Regex.Match(eval.StdoutText, @"^(\d\.\d{4}) bits/byte over 512 bytes of the held-out last 10% of ");
+        var figure = Regex.Match(eval.StdoutText, @"^(\d\.\d{4}) bits/byte over all 528 bytes of the held-out last 10% of ");
         Assert.True(figure.Success, eval.StdoutText);
         var bits = double.Parse(figure.Groups[1].Value, CultureInfo.InvariantCulture);
-        // Trained: well below a uniform guess (8 bits), and the figure train printed at the end.
+        // Trained: well below a uniform guess (8 bits). Train's final figure is the validation
+        // part's, eval's the held-out part's: each is the model scored on every byte of its part.
         Assert.InRange(bits, 1, 5);
-        Assert.Equal(double.Parse(final.Groups[1].Value, CultureInfo.InvariantCulture), bits, 0.0015);
+        var trained = GptCheckpoint.Load(model);
+        var text = File.ReadAllBytes(_corpus);
+        Assert.Equal(Trainer.Evaluate(trained, text, from: 4752), bits, 0.00006);
+        Assert.Equal(Trainer.Evaluate(trained, text.AsSpan(0, 4752), from: 4488),
+            double.Parse(final.Groups[1].Value, CultureInfo.InvariantCulture), 0.0006);
         var whole = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--whole");
-        Assert.Contains("bits/byte over 5,264 bytes of the whole of ", whole.StdoutText);
+        Assert.Contains("bits/byte over all 5,280 bytes of the whole of ", whole.StdoutText);
 
         var sample = await OkAsync("gpt", "sample", "--model", model, "--prompt", "In the ", "-n", "48", "--seed", "3");
         Assert.Equal(48, sample.Stdout.Length);
@@ -189,7 +197,7 @@ public sealed class GptCommandTests : IDisposable
         { ["--dim", "16", "--heads", "3"], "pgrid: --dim 16 is not a multiple of --heads 3: each head takes an equal share of the width" },
         { ["--lr", "fast"], "pgrid: --lr must be a positive number, got 'fast' (see 'pgrid gpt train --help')" },
         { ["--minutes", "-1"], "pgrid: --minutes must be a positive number, got '-1' (see 'pgrid gpt train --help')" },
-        { ["--context", "1000"], "pgrid: The held-out part of '{corpus}' (its last 10%) is 528 bytes, shorter than one window of the model's context (1000 bytes) plus the byte after it: use a larger file or a smaller --context" },
+        { ["--context", "5000"], "pgrid: The training part of '{corpus}' (its first 85%) is 4488 bytes, shorter than one window of the model's context (5000 bytes) plus the byte after it: use a larger file or a smaller --context" },
         { ["--resume", "--force"], "pgrid: --resume continues --out and --force replaces it: give one of them" },
     };
 

@@ -4,12 +4,13 @@
 #
 # Usage: src/PromiseGrid.Bench/Gpt/compare-compressors.sh CORPUS [MODEL]
 #
-# The split is the CLI's: the first floor(N*9/10) bytes are the training part, the rest is held
-# out. A compressor's figure is what the held-out part costs on top of the training part,
-#   (size(compress(train + held-out)) - size(compress(train))) * 8 / held-out bytes,
-# so like the model it may use everything it has seen of the training text. The model's figure
-# is its cross-entropy over the held-out part cut into windows of its context (each window
-# predicted from its own start), as `pgrid gpt eval` prints it.
+# The held-out cut is the CLI's: the last N - floor(N*9/10) bytes. `pgrid gpt train` learns from
+# the first 85% and validates on the next 5%; a compressor here reads all of the first 90%. A
+# compressor's figure is what the held-out part costs on top of the first 90%,
+#   (size(compress(first 90% + held-out)) - size(compress(first 90%))) * 8 / held-out bytes.
+# The model's figure is its cross-entropy over every held-out byte, the part cut into windows of
+# its context (each byte predicted from the bytes before it in its window, a window's first byte
+# from the byte just before it), as `pgrid gpt eval` prints it.
 #
 # Set PGRID to the pgrid command (default: pgrid on PATH, else `dotnet run` of src/PromiseGrid.Cli).
 set -euo pipefail
@@ -39,7 +40,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 head -c "$split" "$corpus" > "$tmp/train"
 
-printf '%s: %d bytes; training part %d bytes, held out the last %d (10%%)\n' "$corpus" "$n" "$split" "$held"
+printf '%s: %d bytes; first 90%% %d bytes, held out the last %d (10%%)\n' "$corpus" "$n" "$split" "$held"
 printf '%-12s %14s %14s %10s\n' "method" "train bytes" "all bytes" "bits/byte"
 
 row() {

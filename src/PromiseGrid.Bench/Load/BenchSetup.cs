@@ -1,10 +1,16 @@
+using System.Runtime.CompilerServices;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Client;
+
+[assembly: InternalsVisibleTo("PromiseGrid.Bench.Tests")]
 
 namespace PromiseGrid.Bench.Load;
 
 internal static class BenchSetup
 {
+    /// <summary>The deadline every measured request carries, grid and baseline alike: far beyond any round trip here.</summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
     /// <summary>Waits until <paramref name="grid"/> routes <paramref name="prefix"/> (a module registered, here or on another node).</summary>
     public static async Task AwaitRouteAsync(IGrid grid, string prefix, Func<PromiseGrid.Kernel.Routing.Route, bool>? where = null)
     {
@@ -19,8 +25,9 @@ internal static class BenchSetup
 
     /// <summary>
     /// One warm-up round of each (not counted), then baseline and grid take turns for
-    /// <see cref="LoadOptions.Rounds"/> rounds of <c>Seconds / Rounds</c> each; each figure
-    /// combines its rounds. Returns [grid, baseline].
+    /// <see cref="LoadOptions.Rounds"/> rounds of <c>Seconds / Rounds</c> each, the baseline
+    /// first in even rounds and the grid first in odd ones; each figure combines its rounds.
+    /// Returns [grid, baseline].
     /// </summary>
     /// <param name="baseline">Runs one round: (warm-up, window) → that round's meter.</param>
     public static async Task<IReadOnlyList<LoadFigure>> AlternateAsync(string mode, LoadOptions options,
@@ -36,8 +43,18 @@ internal static class BenchSetup
         var gridRounds = new List<LoadMeter>();
         for (var i = 0; i < rounds; i++)
         {
-            baselineRounds.Add(await baseline(rampUp, window));
-            gridRounds.Add(await grid(rampUp, window));
+            // Each side goes first in every other round: the side that runs second inherits the
+            // first one's garbage, warm caches and the thread pool it grew.
+            if (i % 2 == 0)
+            {
+                baselineRounds.Add(await baseline(rampUp, window));
+                gridRounds.Add(await grid(rampUp, window));
+            }
+            else
+            {
+                gridRounds.Add(await grid(rampUp, window));
+                baselineRounds.Add(await baseline(rampUp, window));
+            }
         }
         return [LoadMeter.Combine(mode, gridName, gridRounds), LoadMeter.Combine(mode, baselineName, baselineRounds)];
     }

@@ -10,10 +10,11 @@ using PromiseGrid.Modules;
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
-/// The price of capabilities: the local grid path (requester → router → echo module →
-/// requester) with checks off, against the same path on a node that trusts an issuer, each
-/// request carrying a bearer token for <c>echo/</c> that the node verified once and caches.
-/// Two actor systems in one process, identical but for <c>promisegrid.security.trust</c>.
+/// The price of capabilities: local requests through <c>IGrid.CompleteAsync</c> (client → router →
+/// echo module → client, from closed-loop async requesters, <see cref="ClosedLoop"/>) with checks
+/// off, against the same requests on a node that trusts an issuer, each carrying a bearer token for
+/// <c>echo/</c> that the node verified once and caches. Two actor systems in one process,
+/// identical but for <c>promisegrid.security.trust</c>.
 /// </summary>
 public static class CapabilitiesBench
 {
@@ -33,11 +34,14 @@ public static class CapabilitiesBench
             var capability = new Capability(token.Encoded);
             var probe = await checkingGrid.CompleteAsync(sequence, capability);
             if (!probe.IsCompleted) throw new InvalidOperationException($"the checking node refused the bench token: {probe.Reason}");
+            var expected = payload.Length;
             return await BenchSetup.AlternateAsync("capabilities", options,
-                "grid, capabilities off", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => open.ActorOf(Props.Create(() => new GridRequester(openGrid.Router, sequence, meter, null)))),
-                "grid, cached bearer token", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => checking.ActorOf(Props.Create(() => new GridRequester(checkingGrid.Router, sequence, meter, capability)))));
+                "grid, capabilities off", ClosedLoop.Round(options.Concurrency,
+                    () => openGrid.CompleteAsync(sequence, null, BenchSetup.Deadline),
+                    completion => completion.IsCompleted && completion.Bytes.Length == expected),
+                "grid, cached bearer token", ClosedLoop.Round(options.Concurrency,
+                    () => checkingGrid.CompleteAsync(sequence, capability, BenchSetup.Deadline),
+                    completion => completion.IsCompleted && completion.Bytes.Length == expected));
         }
         finally
         {

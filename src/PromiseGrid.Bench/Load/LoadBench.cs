@@ -7,11 +7,11 @@ public static class LoadBench
 
     public static async Task<LoadReport> RunAsync(string mode, LoadOptions options)
     {
-        // Several comparisons in one run (put, get, cache), so it builds its own report.
+        // Several comparisons in one run (put, get, cache; through the client and router-only), so they build their own reports.
         if (mode == "store") return await StoreBench.RunAsync(options);
+        if (mode == "local") return await LocalBench.RunAsync(options);
         IReadOnlyList<LoadFigure> figures = mode switch
         {
-            "local" => await LocalBench.RunAsync(options),
             "remote" => await RemoteBench.RunAsync(options),
             "gateway" => await GatewayBench.RunAsync(options),
             "capabilities" => await CapabilitiesBench.RunAsync(options),

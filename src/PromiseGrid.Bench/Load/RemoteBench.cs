@@ -9,10 +9,11 @@ using PromiseGrid.Modules;
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
-/// Two actor systems joined into one cluster over loopback TCP. Grid: requesters on node 1
-/// send to node 1's router, which forwards to the echo module on node 2, which answers the
-/// requester on node 1. Baseline: requesters on node 1 send the payload itself (Akka's built-in
-/// byte[] serializer) to an echo actor on node 2, which sends it back. Same two systems.
+/// Two actor systems joined into one cluster over loopback TCP, closed-loop async requesters on
+/// node 1 (<see cref="ClosedLoop"/>). Grid: each calls node 1's <c>IGrid.CompleteAsync</c>; the
+/// client hands the request to node 1's router, which forwards it to the echo module on node 2,
+/// which answers node 1's client. Baseline: each Asks an echo actor on node 2 with the payload
+/// itself (Akka's built-in byte[] serializer), which sends it back. Same two systems, same deadline.
 /// </summary>
 public static class RemoteBench
 {
@@ -47,10 +48,12 @@ public static class RemoteBench
             await BenchSetup.AwaitRouteAsync(grid1, "echo/", route => route.Node == node2Address);
             var sequence = Sequence.FromText("echo/").Concat(new Sequence(payload));
             return await BenchSetup.AlternateAsync("remote", options,
-                "akka remote request/reply", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => node1.ActorOf(Props.Create(() => new RawRequester(echo, payload, true, meter)))),
-                "grid completion", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => node1.ActorOf(Props.Create(() => new GridRequester(grid1.Router, sequence, meter, null)))));
+                "akka remote Ask request/reply", ClosedLoop.Round(options.Concurrency,
+                    () => echo.Ask<byte[]>(payload, BenchSetup.Deadline),
+                    reply => reply.Length == payload.Length),
+                "grid via IGrid.CompleteAsync", ClosedLoop.Round(options.Concurrency,
+                    () => grid1.CompleteAsync(sequence, BenchSetup.Deadline),
+                    completion => completion.IsCompleted && completion.Bytes.Length == payload.Length));
         }
         finally
         {

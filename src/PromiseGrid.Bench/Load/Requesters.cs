@@ -7,9 +7,11 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
-/// A closed-loop requester through the grid: sends a Complete to its node's router with
-/// itself as the sender, waits for the Completion (which the module sends straight back),
-/// and sends the next. Tell only, no Ask, like the baseline.
+/// A closed-loop requester that sends a Complete straight to its node's router with itself as
+/// the sender, waits for the Completion (which the module sends straight back), and sends the
+/// next. Tell only, no Ask. No real request takes this way (they go through the client,
+/// <c>IGrid.CompleteAsync</c>): it serves only the labelled router-and-module-only row of the
+/// local mode, which shows what the client layer costs.
 /// </summary>
 /// <param name="capability">Presented with every request (the same instance, as a client holding a token sends it); null for none.</param>
 public sealed class GridRequester(IActorRef router, Sequence sequence, LoadMeter meter, Capability? capability) : UntypedActor

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
@@ -23,7 +22,7 @@ namespace PromiseGrid.Bench.Load;
 /// <item>get 1 KiB and 1 MiB (cycling over blobs stored before, so both read from the page cache):
 /// <c>store/get/</c> with the cache off vs <see cref="FileBaseline.ReadVerified"/> (read, SHA-256);</item>
 /// <item>the same 1 KiB <c>store/get/</c> again and again by one requester: answered from the
-/// kernel's completion cache vs run by the module (cache off).</item>
+/// node's completion cache vs run by the module (cache off).</item>
 /// </list>
 /// </summary>
 public static class StoreBench
@@ -86,12 +85,12 @@ public static class StoreBench
         var gridBlobs = new BlobMaker(size, seed: size);
         var fileBlobs = new BlobMaker(size, seed: size);
         var figures = await BenchSetup.AlternateAsync("store", options,
-            "files: write + fsync + rename", Loop(options.Concurrency, () =>
+            "files: write + fsync + rename", ClosedLoop.Round(options.Concurrency, () =>
             {
                 files.Write(fileBlobs.Next(0));
                 return Task.FromResult(true);
             }),
-            "grid store/put/", Loop(options.Concurrency, async () =>
+            "grid store/put/", ClosedLoop.Round(options.Concurrency, async () =>
             {
                 var completion = await grid.CompleteAsync(new Sequence(gridBlobs.Next(PutPrefix)), Deadline).ConfigureAwait(false);
                 return completion.IsCompleted;
@@ -114,9 +113,9 @@ public static class StoreBench
         }
         long next = 0;
         var figures = await BenchSetup.AlternateAsync("store", options,
-            "files: read + SHA-256", Loop(options.Concurrency, () =>
+            "files: read + SHA-256", ClosedLoop.Round(options.Concurrency, () =>
                 Task.FromResult(files.ReadVerified(cids[Interlocked.Increment(ref next) % cids.Length]))),
-            "grid store/get/", Loop(options.Concurrency, async () =>
+            "grid store/get/", ClosedLoop.Round(options.Concurrency, async () =>
             {
                 var completion = await grid.CompleteAsync(requests[Interlocked.Increment(ref next) % requests.Length], Deadline).ConfigureAwait(false);
                 return completion.IsCompleted && completion.Bytes.Length == size;
@@ -132,32 +131,10 @@ public static class StoreBench
         var request = GetRequest(Cid.Of(blob));
         var single = options with { Concurrency = 1 };
         var figures = await BenchSetup.AlternateAsync("store", single,
-            "module (cache off)", Loop(1, async () => (await uncached.CompleteAsync(request, Deadline).ConfigureAwait(false)).IsCompleted),
-            "cache hit (cache on)", Loop(1, async () => (await cached.CompleteAsync(request, Deadline).ConfigureAwait(false)).IsCompleted));
+            "module (cache off)", ClosedLoop.Round(1, async () => (await uncached.CompleteAsync(request, Deadline).ConfigureAwait(false)).IsCompleted),
+            "cache hit (cache on)", ClosedLoop.Round(1, async () => (await cached.CompleteAsync(request, Deadline).ConfigureAwait(false)).IsCompleted));
         return new LoadComparison("get 1 KiB again", figures[0], figures[1], SmallBlob);
     }
-
-    /// <summary>
-    /// One round of closed-loop requesters on the thread pool, each awaiting <paramref name="operation"/>
-    /// (true: completed) and starting the next until the meter stops.
-    /// </summary>
-    private static Func<TimeSpan, TimeSpan, Task<LoadMeter>> Loop(int concurrency, Func<Task<bool>> operation) =>
-        async (warmup, window) =>
-        {
-            var meter = new LoadMeter();
-            var loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-            {
-                while (!meter.Stopped)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    var ok = await operation().ConfigureAwait(false);
-                    meter.Record(started, ok);
-                }
-            })).ToList();
-            await meter.RunAsync(warmup, window);
-            await Task.WhenAll(loops);
-            return meter;
-        };
 
     private static async Task PutOrThrowAsync(IGrid grid, byte[] blob)
     {

@@ -15,8 +15,8 @@ namespace PromiseGrid.Bench.Load;
 /// examples/wasm/upper.wat (stored in the store module, compiled once and cached by the wasm
 /// module, a fresh instance per request) against <c>upper/&lt;payload&gt;</c> served by
 /// <see cref="NativeUpperModule"/>, the same function in C#. One actor system, the same closed-loop
-/// requesters through the router for both; the completion cache is off, so every request runs the
-/// function.
+/// async requesters calling <c>IGrid.CompleteAsync</c> for both (<see cref="ClosedLoop"/>); the
+/// completion cache is off, so every request runs the function.
 /// </summary>
 public static class WasmBench
 {
@@ -43,11 +43,14 @@ public static class WasmBench
             var native = Sequence.FromText(NativeUpperModule.Prefix).Concat(new Sequence(payload));
             await ExpectSameAnswerAsync(grid, wasm, native);
 
+            var expected = payload.Length;
             return await BenchSetup.AlternateAsync("wasm", options,
-                "native C# module", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Router, native, meter, null)))),
-                "wasm module (upper.wat)", (warmup, window) => LocalBench.RoundAsync(options.Concurrency, warmup, window,
-                    meter => system.ActorOf(Props.Create(() => new GridRequester(grid.Router, wasm, meter, null)))));
+                "native C# module", ClosedLoop.Round(options.Concurrency,
+                    () => grid.CompleteAsync(native, BenchSetup.Deadline),
+                    completion => completion.IsCompleted && completion.Bytes.Length == expected),
+                "wasm module (upper.wat)", ClosedLoop.Round(options.Concurrency,
+                    () => grid.CompleteAsync(wasm, BenchSetup.Deadline),
+                    completion => completion.IsCompleted && completion.Bytes.Length == expected));
         }
         finally
         {

@@ -15,12 +15,13 @@ public static class BenchCommand
     {
         var mode = new Argument<string>("mode")
         {
-            Description = "local: requester → router → module vs raw Akka request/reply; remote: the same across two "
-                + "actor systems on loopback vs raw Akka remote request/reply; gateway: HTTP POST /complete vs a bare Kestrel endpoint; "
-                + "capabilities: the local path on a node that checks a cached bearer token vs the same path with checks off; "
+            Description = "local: requests through IGrid.CompleteAsync (client → router → module) vs raw Akka Ask request/reply, "
+                + "and, labelled, the router and module alone vs Akka Tell; remote: IGrid.CompleteAsync across two "
+                + "actor systems on loopback vs raw Akka remote Ask; gateway: HTTP POST /complete vs a bare Kestrel endpoint; "
+                + "capabilities: IGrid.CompleteAsync on a node that checks a cached bearer token vs the same with checks off; "
                 + "store: store/put/ and store/get/ of 1 KiB and 1 MiB blobs (completions/s, MB/s) vs writing (fsync) and reading the same files directly, "
                 + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply); "
-                + "wasm: wasm/<cid>/<payload> run by examples/wasm/upper.wat (compiled once) vs the same upper-casing as a C# module; "
+                + "wasm: wasm/<cid>/<payload> run by examples/wasm/upper.wat (compiled once) vs the same upper-casing as a C# module, both through IGrid.CompleteAsync; "
                 + "gpt: a ~1M-parameter byte-level GPT's training, forward-only and KV-cached generation bytes/s (only --seconds, --warmup and --json apply)",
         };
         mode.AcceptOnlyFromAmong([.. LoadBench.Modes, GptBench.Mode]);

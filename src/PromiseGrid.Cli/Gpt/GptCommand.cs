@@ -12,7 +12,7 @@ public static class GptCommand
     public static Command Create(CliConsole console) =>
         new("gpt",
             "The byte-level GPT, run locally (no node needed): train a model on a text file (train), measure it in bits per byte "
-            + "on the held-out last " + GptCorpus.HeldOutPercent + "% of a file (eval), and generate with it (sample). "
+            + "on the held-out last " + GptCorpus.HeldOutPercent + "% of a file, which train never reads (eval), and generate with it (sample). "
             + "Models are safetensors files with the hyper-parameters in their metadata.")
         {
             GptTrainCommand.Create(console),

@@ -6,8 +6,9 @@ using PromiseGrid.Gpt.Training;
 namespace PromiseGrid.Cli.Gpt;
 
 /// <summary>
-/// <c>pgrid gpt eval --model M --corpus FILE [--whole]</c>: the model's mean cross-entropy on the
-/// file's held-out split (or the whole file) in bits per byte, the figure compressors are compared by.
+/// <c>pgrid gpt eval --model M --corpus FILE [--whole]</c>: the model's mean cross-entropy on every
+/// byte of the file's held-out split (or of the whole file) in bits per byte, the figure compressors
+/// are compared by. Only this command reads the held-out split (<see cref="GptCorpus"/>).
 /// </summary>
 public static class GptEvalCommand
 {
@@ -17,12 +18,13 @@ public static class GptEvalCommand
         var corpus = new Option<string>("--corpus", "-c") { Description = "The text to evaluate on", HelpName = "file", Required = true };
         var whole = new Option<bool>("--whole")
         {
-            Description = $"Evaluate on the whole file rather than its held-out last {GptCorpus.HeldOutPercent}% (the part pgrid gpt train never trains on)",
+            Description = $"Evaluate on the whole file rather than its held-out last {GptCorpus.HeldOutPercent}% (the part pgrid gpt train never reads)",
         };
         var command = new Command("eval",
             "Print the model's cross-entropy on a file in bits per byte (lower is better; 8 is a uniform guess). By default only the "
-            + $"held-out last {GptCorpus.HeldOutPercent}% of the file is read, as pgrid gpt train splits it. The text is cut into "
-            + "consecutive windows of the model's context, each predicted from its own start.")
+            + $"held-out last {GptCorpus.HeldOutPercent}% of the file is scored, every byte of it. The text is cut into "
+            + "consecutive windows of the model's context, each byte predicted from the bytes before it in its window; a window's "
+            + "first byte from the byte just before it (the file's first byte, with --whole, from a newline).")
         {
             model, corpus, whole,
         };
@@ -32,15 +34,15 @@ public static class GptEvalCommand
             var text = GptCorpus.Load(parseResult.GetValue(corpus)!);
             var gpt = GptModelFile.Load(parseResult.GetValue(model)!);
             var all = parseResult.GetValue(whole);
-            var part = all ? text.Bytes.AsMemory() : text.HeldOut;
+            var from = all ? 0 : text.SplitAt;
             var what = all ? $"the whole of {text.Path}" : $"the held-out last {GptCorpus.HeldOutPercent}% of {text.Path}";
-            GptCorpus.RequireWindow(part, gpt.Config.Context, char.ToUpperInvariant(what[0]) + what[1..]);
+            GptCorpus.RequireBytes(text.Bytes.AsMemory(from), char.ToUpperInvariant(what[0]) + what[1..]);
 
             ct.ThrowIfCancellationRequested();
-            var bits = Trainer.Evaluate(gpt, part.Span);
-            long predicted = (long)((part.Length - 1) / gpt.Config.Context) * gpt.Config.Context;
+            var bits = Trainer.Evaluate(gpt, text.Bytes, from);
+            var scored = Trainer.ScoredBytes(text.Bytes.Length, from);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{bits:0.0000} bits/byte over {predicted:N0} bytes of {what}")).ConfigureAwait(false);
+                $"{bits:0.0000} bits/byte over all {scored:N0} bytes of {what}")).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;

@@ -9,8 +9,9 @@ using PromiseGrid.Gpt.Training;
 namespace PromiseGrid.Cli.Gpt;
 
 /// <summary>
-/// <c>pgrid gpt train --corpus FILE --out MODEL [...]</c>: trains a byte-level GPT on the first 90%
-/// of a file, evaluates it on the held-out last 10% at intervals, saves a checkpoint (with the
+/// <c>pgrid gpt train --corpus FILE --out MODEL [...]</c>: trains a byte-level GPT on the first 85%
+/// of a file, evaluates it on the next 5% (the validation part, <see cref="GptCorpus"/>) at intervals
+/// and at the end, and never reads the held-out last 10% (only <c>pgrid gpt eval</c> does); saves a checkpoint (with the
 /// optimizer state, so <c>--resume</c> continues exactly) at each evaluation, at the end and on
 /// Ctrl+C, and shows a live progress line on standard error.
 /// </summary>
@@ -35,7 +36,7 @@ public static class GptTrainCommand
 
     private sealed class Options
     {
-        public Option<string> Corpus { get; } = new("--corpus", "-c") { Description = $"The text to train on; its last {GptCorpus.HeldOutPercent}% is held out for evaluation", HelpName = "file", Required = true };
+        public Option<string> Corpus { get; } = new("--corpus", "-c") { Description = $"The text to train on: its first {100 - GptCorpus.HeldOutPercent - GptCorpus.ValidationPercent}% is learnt from, the next {GptCorpus.ValidationPercent}% evaluated on (validation), the last {GptCorpus.HeldOutPercent}% not read (held out for pgrid gpt eval)", HelpName = "file", Required = true };
         public Option<string> Out { get; } = new("--out", "-o") { Description = "The model file to write (safetensors; with --resume, to continue from)", HelpName = "file", Required = true };
         public Option<int?> Layers { get; } = Int("--layers", $"Transformer blocks (default {DefaultLayers})", 1);
         public Option<int?> Dim { get; } = Int("--dim", $"Width of the residual stream (default {DefaultDim})", 1);
@@ -62,8 +63,8 @@ public static class GptTrainCommand
             HelpName = "n",
             CustomParser = r => GptOptionParsers.Int(r, "--seed", int.MinValue),
         };
-        public Option<int?> EvalEvery { get; } = Int("--eval-every", $"Evaluate on the held-out split and save a checkpoint every this many steps (default {DefaultEvalEvery})", 1);
-        public Option<int?> EvalBytes { get; } = Int("--eval-bytes", $"Held-out bytes read by each intermediate evaluation (default {DefaultEvalBytes}); the final one reads all", 1);
+        public Option<int?> EvalEvery { get; } = Int("--eval-every", $"Evaluate on the validation part and save a checkpoint every this many steps (default {DefaultEvalEvery})", 1);
+        public Option<int?> EvalBytes { get; } = Int("--eval-bytes", $"Validation bytes read by each intermediate evaluation (default {DefaultEvalBytes}); the final one reads all", 1);
         public Option<bool> Resume { get; } = new("--resume") { Description = "Continue the training saved in --out (its hyper-parameters, optimizer state and step) instead of starting anew" };
         public Option<bool> Force { get; } = new("--force") { Description = "Start anew even if --out exists, replacing it" };
         public Option<bool> Progress { get; } = new("--progress") { Description = "Show the progress line even when standard error is not a terminal" };
@@ -84,8 +85,10 @@ public static class GptTrainCommand
     {
         var o = new Options();
         var command = new Command("train",
-            "Train a byte-level GPT on a file, locally. The first 90% of the file is trained on; the last "
-            + $"{GptCorpus.HeldOutPercent}% is held out and evaluated in bits per byte every --eval-every steps, when a checkpoint "
+            $"Train a byte-level GPT on a file, locally. The first {100 - GptCorpus.HeldOutPercent - GptCorpus.ValidationPercent}% of the file is trained on; "
+            + $"the next {GptCorpus.ValidationPercent}% (validation, the figure to choose hyper-parameters by) is evaluated in bits per byte "
+            + $"every --eval-every steps and at the end; the last {GptCorpus.HeldOutPercent}% is held out for pgrid gpt eval and not read. "
+            + "At each evaluation a checkpoint "
             + "(weights, optimizer state, step) is also saved to --out; so it is at the end and on Ctrl+C. "
             + $"Defaults: {DefaultLayers} layers, dim {DefaultDim}, {DefaultHeads} heads, context {DefaultContext} "
             + $"({new GptConfig(DefaultLayers, DefaultDim, DefaultHeads, DefaultContext).ParameterCount:N0} parameters), {DefaultMinutes} minutes. "
@@ -112,8 +115,8 @@ public static class GptTrainCommand
 
         var trainer = resume ? Resume(p, o, outPath, steps, scheduleSteps, corpus, console) : Start(p, o, outPath, scheduleSteps);
         var model = trainer.Model;
-        GptCorpus.RequireWindow(corpus.Train, trainer.Window, $"The training part of '{corpus.Path}' (its first {100 - GptCorpus.HeldOutPercent}%)");
-        GptCorpus.RequireWindow(corpus.HeldOut, trainer.Window, $"The held-out part of '{corpus.Path}' (its last {GptCorpus.HeldOutPercent}%)");
+        GptCorpus.RequireWindow(corpus.Train, trainer.Window, $"The training part of '{corpus.Path}' (its first {100 - GptCorpus.HeldOutPercent - GptCorpus.ValidationPercent}%)");
+        GptCorpus.RequireBytes(corpus.Validation, $"The validation part of '{corpus.Path}' ({GptCorpus.ValidationPercent}% before the last {GptCorpus.HeldOutPercent}%)");
         if (steps is { } target && trainer.Step >= target)
             throw new UsageException($"'{outPath}' is already at step {trainer.Step}: --steps {target} leaves nothing to do");
 
@@ -123,6 +126,7 @@ public static class GptTrainCommand
         {
             ["corpus"] = Path.GetFileName(corpus.Path),
             ["corpus_bytes"] = corpus.Bytes.Length.ToString(CultureInfo.InvariantCulture),
+            ["validation"] = $"bytes {corpus.ValidationAt} to {corpus.SplitAt}",
             ["held_out"] = $"last {GptCorpus.HeldOutPercent}% (from byte {corpus.SplitAt})",
         };
 
@@ -130,13 +134,15 @@ public static class GptTrainCommand
             + $"batch {trainer.Options.BatchSize} × {trainer.Window} bytes, peak lr {trainer.Schedule.Max:G3}, seed {trainer.Options.Seed}, "
             + (steps is { } s ? $"to step {s}" + (budget is { } b1 ? $" or {Minutes(b1)}, whichever comes first" : "") : $"for {Minutes(budget!.Value)}"))
             .ConfigureAwait(false);
-        await Log(console, $"corpus {corpus.Path}: {corpus.Train.Length:N0} bytes to train on, the last {corpus.HeldOut.Length:N0} ({GptCorpus.HeldOutPercent}%) held out").ConfigureAwait(false);
+        await Log(console, $"corpus {corpus.Path}: {corpus.Train.Length:N0} bytes to train on, the next {corpus.Validation.Length:N0} ({GptCorpus.ValidationPercent}%) "
+            + $"for validation, the last {corpus.HeldOut.Length:N0} ({GptCorpus.HeldOutPercent}%) held out and not read").ConfigureAwait(false);
 
         var progress = new TrainingProgress(TrainingProgress.ShouldShow(console, p.GetValue(o.Progress), p.GetValue(o.Quiet)) ? console.Error : null);
         var clock = Stopwatch.StartNew();
         int firstStep = trainer.Step;
         double trainingSeconds = 0, smoothedLoss = double.NaN;
-        var heldOut = corpus.HeldOut;
+        // Validation reads the file up to the held-out part, so its first byte is predicted from the training byte before it.
+        var upToHeldOut = corpus.Bytes.AsMemory(0, corpus.SplitAt);
         var train = corpus.Train;
 
         while (true)
@@ -162,18 +168,19 @@ public static class GptTrainCommand
             if (trainer.Step % evalEvery == 0 && (steps is null || trainer.Step < steps))
             {
                 progress.Clear();
-                var bits = Trainer.Evaluate(model, heldOut.Span, trainer.Window, trainer.Options.BatchSize, evalBytes);
+                var bits = Trainer.Evaluate(model, upToHeldOut.Span, corpus.ValidationAt, trainer.Window, trainer.Options.BatchSize, evalBytes);
                 GptCheckpoint.Save(trainer, outPath, extra);
-                await Log(console, $"step {trainer.Step,6}  loss {smoothedLoss:0.000}  held-out {bits:0.000} bits/byte  {bytesPerSecond / 1000:0.0} kB/s  {TrainingProgress.Clock(clock.Elapsed)}").ConfigureAwait(false);
+                await Log(console, $"step {trainer.Step,6}  loss {smoothedLoss:0.000}  validation {bits:0.000} bits/byte  {bytesPerSecond / 1000:0.0} kB/s  {TrainingProgress.Clock(clock.Elapsed)}").ConfigureAwait(false);
             }
             progress.Update(trainer.Step, steps, smoothedLoss, bytesPerSecond, TimeLeft(trainer.Step, steps, firstStep, clock.Elapsed, budget));
         }
 
         progress.Clear();
         GptCheckpoint.Save(trainer, outPath, extra);
-        var final = Trainer.Evaluate(model, heldOut.Span, trainer.Window, trainer.Options.BatchSize);
+        var final = Trainer.Evaluate(model, upToHeldOut.Span, corpus.ValidationAt, trainer.Window, trainer.Options.BatchSize);
+        var scored = Trainer.ScoredBytes(upToHeldOut.Length, corpus.ValidationAt);
         var throughput = (trainer.Step - firstStep) * (double)trainer.BytesPerStep / Math.Max(trainingSeconds, 1e-9);
-        await Log(console, $"step {trainer.Step,6}  loss {smoothedLoss:0.000}  held-out {final:0.000} bits/byte (all {heldOut.Length:N0} held-out bytes)  {throughput / 1000:0.0} kB/s  {TrainingProgress.Clock(clock.Elapsed)}").ConfigureAwait(false);
+        await Log(console, $"step {trainer.Step,6}  loss {smoothedLoss:0.000}  validation {final:0.000} bits/byte (all {scored:N0} validation bytes)  {throughput / 1000:0.0} kB/s  {TrainingProgress.Clock(clock.Elapsed)}").ConfigureAwait(false);
         await Log(console, $"saved '{outPath}': step {trainer.Step}, {trainer.Step - firstStep} steps in this run ({(trainer.Step - firstStep) * (long)trainer.BytesPerStep:N0} bytes trained on at {throughput / 1000:0.0} kB/s)").ConfigureAwait(false);
         return ExitCodes.Ok;
     }

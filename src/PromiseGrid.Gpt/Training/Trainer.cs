@@ -105,35 +105,59 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Mean cross-entropy over <paramref name="corpus"/> in bits per byte: consecutive, non-overlapping
-    /// windows from the start (each predicting Window bytes), at most <paramref name="maxBytes"/> predicted bytes.
+    /// Mean cross-entropy in bits per byte of every byte of <paramref name="text"/> from
+    /// <paramref name="from"/> on (the first <paramref name="maxBytes"/> of them, if fewer), each
+    /// predicted from the bytes before it: consecutive, non-overlapping windows of
+    /// <paramref name="window"/> predicted bytes, the last one shorter if the bytes run out. A
+    /// window's input starts one byte before its first predicted byte, so that byte is predicted
+    /// from the byte before it; for the text's very first byte, which has none, the input starts
+    /// with a newline (as <see cref="Model.Generator"/> reads an empty prompt). So a part of a file
+    /// (<paramref name="from"/> &gt; 0) is scored byte for byte, its first byte in the light of the
+    /// byte before the part, as a compressor that has read the file up to there would.
     /// </summary>
-    public static double Evaluate(GptModel model, ReadOnlySpan<byte> corpus, int window = 0, int batch = 8, long maxBytes = long.MaxValue)
+    /// <returns>The bits per byte; exactly <see cref="ScoredBytes"/> bytes are scored.</returns>
+    public static double Evaluate(GptModel model, ReadOnlySpan<byte> text, int from, int window = 0, int batch = 8, long maxBytes = long.MaxValue)
     {
         window = window == 0 ? model.Config.Context : window;
-        int windows = (int)Math.Min((corpus.Length - 1) / window, maxBytes / window);
-        if (windows < 1)
-            throw new ArgumentException($"The corpus ({corpus.Length} bytes) is shorter than one window ({window + 1} bytes).");
+        long scored = ScoredBytes(text.Length, from, maxBytes);
+        if (scored < 1)
+            throw new ArgumentException($"Nothing to score: the text has {text.Length} bytes and scoring starts at byte {from}.");
+        int end = (int)(from + scored);
         double totalNats = 0;
-        long predicted = 0;
-        for (int first = 0; first < windows; first += batch)
+        var inputs = new byte[batch * window];
+        var targets = new byte[batch * window];
+        int start = from;
+        while (start < end)
         {
-            int n = Math.Min(batch, windows - first);
-            var inputs = new byte[n * window];
-            var targets = new byte[n * window];
+            // Whole windows go in batches; the last, shorter window goes alone.
+            int length = Math.Min(window, end - start);
+            int n = length < window ? 1 : Math.Min(batch, (end - start) / window);
             for (int b = 0; b < n; b++)
             {
-                int start = (first + b) * window;
-                corpus.Slice(start, window).CopyTo(inputs.AsSpan(b * window));
-                corpus.Slice(start + 1, window).CopyTo(targets.AsSpan(b * window));
+                int first = start + b * length;
+                var input = inputs.AsSpan(b * length, length);
+                if (first == 0)
+                {
+                    input[0] = (byte)'\n';
+                    text.Slice(0, length - 1).CopyTo(input[1..]);
+                }
+                else
+                {
+                    text.Slice(first - 1, length).CopyTo(input);
+                }
+                text.Slice(first, length).CopyTo(targets.AsSpan(b * length, length));
             }
-            totalNats += (double)model.Forward(inputs, targets, n, window) * n * window;
-            predicted += n * window;
+            totalNats += (double)model.Forward(inputs.AsSpan(0, n * length), targets.AsSpan(0, n * length), n, length) * n * length;
+            start += n * length;
         }
-        return totalNats / predicted / Math.Log(2);
+        return totalNats / scored / Math.Log(2);
     }
 
-    /// <summary><see cref="Evaluate(GptModel, ReadOnlySpan{byte}, int, int, long)"/> with this trainer's model and window.</summary>
-    public double Evaluate(ReadOnlySpan<byte> corpus, long maxBytes = long.MaxValue) =>
-        Evaluate(_model, corpus, Window, Options.BatchSize, maxBytes);
+    /// <summary>How many bytes <see cref="Evaluate(GptModel, ReadOnlySpan{byte}, int, int, int, long)"/> scores: all from <paramref name="from"/> on, at most <paramref name="maxBytes"/>.</summary>
+    public static long ScoredBytes(int textLength, int from, long maxBytes = long.MaxValue) =>
+        Math.Max(0, Math.Min(maxBytes, (long)textLength - from));
+
+    /// <summary><see cref="Evaluate(GptModel, ReadOnlySpan{byte}, int, int, int, long)"/> of all of <paramref name="text"/> with this trainer's model and window.</summary>
+    public double Evaluate(ReadOnlySpan<byte> text, long maxBytes = long.MaxValue) =>
+        Evaluate(_model, text, 0, Window, Options.BatchSize, maxBytes);
 }

@@ -22,7 +22,8 @@ namespace PromiseGrid.Kernel.Client;
 /// </summary>
 /// <remarks>
 /// A request resent after a node loss may run twice if the lost node was only unreachable
-/// and still answers: the first completion wins, later ones are dropped.
+/// and still answers: the first completion wins, later ones are dropped. Deadlines are kept by
+/// one <see cref="DeadlineSweep"/>, so "never past it" means within its resolution (5 ms).
 /// </remarks>
 public sealed class GridClient : IExtension, IGrid
 {
@@ -31,6 +32,7 @@ public sealed class GridClient : IExtension, IGrid
 
     private readonly ConcurrentDictionary<long, PendingCompletion> _pending = new();
     private readonly ReplySink _replies;
+    private readonly DeadlineSweep _deadlines;
     private readonly ILoggingAdapter _log;
     private readonly Address _selfAddress;
     private long _nextId;
@@ -44,6 +46,7 @@ public sealed class GridClient : IExtension, IGrid
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
         _replies = new ReplySink(system.Provider, Deliver, DeliverPart);
+        _deadlines = new DeadlineSweep(EndExpired);
         WarnIfFramesTooSmall(system);
         Cache = new CompletionCache(Settings.Cache);
         Security = new CapabilityGuard(Settings.Security);
@@ -89,7 +92,13 @@ public sealed class GridClient : IExtension, IGrid
         return SendAsync(sequence, capability, onPart, deadline, cancellationToken);
     }
 
-    private async Task<Completion> SendAsync(Sequence sequence, Capability? capability, Action<Sequence>? onPart, TimeSpan? deadline,
+    /// <summary>
+    /// Sends the request and returns the task its completion ends; whoever ends it (the reply, the
+    /// deadline sweep, a lost node, the cancellation token) first removes it from the pending
+    /// requests, so exactly one does. No async method and no timer per request: the returned task
+    /// is the pending request's own, which keeps a local completion's allocation small.
+    /// </summary>
+    private Task<Completion> SendAsync(Sequence sequence, Capability? capability, Action<Sequence>? onPart, TimeSpan? deadline,
         CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId);
@@ -98,29 +107,44 @@ public sealed class GridClient : IExtension, IGrid
         {
             // E.g. a module passing on a deadline that has run out. Sent nowhere, so no provider
             // broke anything: named for the reader, not recorded in the ledger.
-            return BrokenPromise(id, PredictedRoute(sequence, id), budget);
+            return Task.FromResult(BrokenPromise(id, PredictedRoute(sequence, id), budget));
         }
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Completion>(cancellationToken);
         var started = Stopwatch.GetTimestamp();
         var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability,
             RequestNesting.HopsOfNextRequest, Stream: onPart is not null);
-        var pending = new PendingCompletion(request, PredictedRoute(sequence, id)) { OnPart = onPart };
+        var pending = new PendingCompletion(request, PredictedRoute(sequence, id), started, budget) { OnPart = onPart };
         _pending[id] = pending;
-        Completion completion;
-        try
+        _deadlines.Arm();
+        if (cancellationToken.CanBeCanceled)
+            pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (client, cancelled) = ((GridClient, PendingCompletion))state!;
+                if (client._pending.TryRemove(cancelled.Request.Id, out _)) cancelled.TrySetCanceled(token);
+            }, (this, pending));
+        Router.Tell(request, _replies);
+        return pending.Task;
+    }
+
+    /// <summary>Ends a request this caller has just removed from the pending ones: ledger and log first, so they are up to date when the requester goes on.</summary>
+    private void End(PendingCompletion pending, Completion completion)
+    {
+        pending.Cancellation.Dispose();
+        Account(completion, pending, pending.Started);
+        pending.TrySetResult(completion);
+    }
+
+    /// <summary>The deadline sweep: ends every request whose deadline has passed as a broken promise; true while requests still wait.</summary>
+    private bool EndExpired()
+    {
+        if (_pending.IsEmpty) return false;
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (id, pending) in _pending)
         {
-            Router.Tell(request, _replies);
-            completion = await pending.Task.WaitAsync(budget, cancellationToken).ConfigureAwait(false);
+            if (now < pending.DeadlineTimestamp) continue;
+            if (_pending.TryRemove(id, out _)) End(pending, BrokenPromise(id, pending.Route, pending.Budget));
         }
-        catch (TimeoutException)
-        {
-            completion = BrokenPromise(id, pending.Route, budget);
-        }
-        finally
-        {
-            _pending.TryRemove(id, out _);
-        }
-        Account(completion, pending, started);
-        return completion;
+        return !_pending.IsEmpty;
     }
 
     /// <summary>
@@ -188,7 +212,7 @@ public sealed class GridClient : IExtension, IGrid
 
     private void Deliver(Completion completion)
     {
-        if (_pending.TryRemove(completion.Id, out var pending)) pending.TrySetResult(completion);
+        if (_pending.TryRemove(completion.Id, out var pending)) End(pending, completion);
     }
 
     private void DeliverPart(CompletionPart part)
@@ -220,7 +244,7 @@ public sealed class GridClient : IExtension, IGrid
                 {
                     // Another provider would start over rather than continue the bytes already streamed.
                     if (_pending.TryRemove(pending.Request.Id, out _))
-                        pending.TrySetResult(Completion.Failed(pending.Request.Id, CompletionStatus.BrokenPromise, pending.Route?.ProviderName ?? "unknown",
+                        End(pending, Completion.Failed(pending.Request.Id, CompletionStatus.BrokenPromise, pending.Route?.ProviderName ?? "unknown",
                             $"node {node} was lost after streaming {pending.PartBytes} bytes; a streamed request is not sent again"));
                     continue;
                 }
@@ -252,10 +276,15 @@ public sealed class GridClient : IExtension, IGrid
     }
 
     /// <summary>One request waiting for its completion, and the route it was sent on.</summary>
-    private sealed class PendingCompletion(Complete request, Route? route)
+    private sealed class PendingCompletion(Complete request, Route? route, long started, TimeSpan budget)
         : TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public Complete Request { get; } = request;
+        public long Started { get; } = started;
+        public TimeSpan Budget { get; } = budget;
+        /// <summary>When the deadline sweep ends the request (a <see cref="Stopwatch"/> timestamp).</summary>
+        public long DeadlineTimestamp { get; } = started + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        public CancellationTokenRegistration Cancellation;
         public volatile Route? Route = route;
         public Action<Sequence>? OnPart { get; init; }
         public long PartBytes;

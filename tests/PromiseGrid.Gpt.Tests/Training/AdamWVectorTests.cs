@@ -37,9 +37,9 @@ public sealed class AdamWVectorTests
                     parameters[i] -= 1e-2f * (m / correction1 / (MathF.Sqrt(v / correction2) + adam.Epsilon) + decay * parameters[i]);
                 }
             }
-            Assert.Equal(parameters, model.Parameters);
-            Assert.Equal(first, adam.FirstMoment);
-            Assert.Equal(second, adam.SecondMoment);
+            Assert.Equal(FloatBits.Of(parameters), FloatBits.Of(model.Parameters));
+            Assert.Equal(FloatBits.Of(first), FloatBits.Of(adam.FirstMoment));
+            Assert.Equal(FloatBits.Of(second), FloatBits.Of(adam.SecondMoment));
         }
     }
 

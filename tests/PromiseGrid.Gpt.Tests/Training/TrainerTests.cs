@@ -57,9 +57,9 @@ public class TrainerTests(ITestOutputHelper output)
         var first = Run(2);
         var second = Run(2);
         var serialAttention = Run(1);
-        Assert.Equal(first.Losses.Select(BitConverter.SingleToInt32Bits), second.Losses.Select(BitConverter.SingleToInt32Bits));
-        Assert.Equal(first.Weights, second.Weights);
-        Assert.Equal(first.Weights, serialAttention.Weights);
+        Assert.Equal(FloatBits.Of(first.Losses), FloatBits.Of(second.Losses));
+        Assert.Equal(FloatBits.Of(first.Weights), FloatBits.Of(second.Weights));
+        Assert.Equal(FloatBits.Of(first.Weights), FloatBits.Of(serialAttention.Weights));
         // And the training seed matters.
         var model = TinyGpt.Model(seed: 6, layers: 2, dim: 32, heads: 4, context: 16);
         var other = new Trainer(model, new TrainerOptions { BatchSize = 4, LearningRate = LearningRate.Constant(1e-3f), Seed = 4 });
@@ -71,8 +71,31 @@ public class TrainerTests(ITestOutputHelper output)
     {
         // A fresh model predicts nearly uniformly: close to log2(256) = 8 bits per byte.
         var model = TinyGpt.Model(seed: 1);
-        double bits = Trainer.Evaluate(model, TinyGpt.Corpus, window: 8, batch: 4, maxBytes: 64);
+        double bits = Trainer.Evaluate(model, TinyGpt.Corpus, from: 0, window: 8, batch: 4, maxBytes: 64);
         Assert.InRange(bits, 7.9, 8.1);
-        Assert.Throws<ArgumentException>(() => Trainer.Evaluate(model, new byte[5], window: 8));
+        Assert.Throws<ArgumentException>(() => Trainer.Evaluate(model, new byte[5], from: 5, window: 8));
+    }
+
+    [Fact]
+    public void Evaluate_scores_every_byte_from_the_start_including_the_first_and_a_short_last_window()
+    {
+        var model = TinyGpt.Model(seed: 3, context: 8);
+        var text = TinyGpt.RandomBytes(5, 24);
+        const int from = 3, window = 4;
+        // Bytes 3..23 (21 of them): windows 3..6, 7..10, 11..14, 15..18, 19..22 and a last one of byte 23 alone,
+        // each predicted from the byte before it and on within its window.
+        double nats = 0;
+        for (int start = from; start < text.Length; start += window)
+        {
+            int length = Math.Min(window, text.Length - start);
+            nats += model.Forward(text.AsSpan(start - 1, length), text.AsSpan(start, length), 1, length) * (double)length;
+        }
+        Assert.Equal(21, Trainer.ScoredBytes(text.Length, from));
+        Assert.Equal(nats / 21 / Math.Log(2), Trainer.Evaluate(model, text, from, window, batch: 2), 1e-5);
+
+        // From the text's very start, byte 0 is predicted from a newline standing in for the bytes before it.
+        byte[] withNewline = [(byte)'\n', .. text];
+        Assert.Equal(Trainer.Evaluate(model, withNewline, 1, window, batch: 3), Trainer.Evaluate(model, text, 0, window, batch: 3), 1e-5);
+        Assert.Equal(5, Trainer.ScoredBytes(text.Length, 2, maxBytes: 5));
     }
 }
