@@ -36,7 +36,7 @@ public sealed record GatewayLimits(
     }
 
     /// <summary>Sets these on Kestrel.</summary>
-    public void Apply(KestrelServerLimits kestrel)
+    internal void Apply(KestrelServerLimits kestrel)
     {
         kestrel.MaxConcurrentConnections = MaxConnections;
         kestrel.MaxConcurrentUpgradedConnections = MaxConnections;

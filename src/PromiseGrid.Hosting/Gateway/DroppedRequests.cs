@@ -9,7 +9,7 @@ namespace PromiseGrid.Hosting.Gateway;
 /// <see cref="Interval"/> sums them up, and a quiet interval writes nothing. A log line per
 /// client (with a stack trace, as an unhandled exception would get) lets anyone flood the log.
 /// </summary>
-public sealed class DroppedRequests : IDisposable
+internal sealed class DroppedRequests : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
 

@@ -14,7 +14,7 @@ namespace PromiseGrid.Hosting.Gateway;
 /// capability comes in <c>Authorization: Grid &lt;token&gt;[.&lt;proof&gt;]</c> (<see cref="GridAuthorization"/>).
 /// With <c>Grid-Stream: 1</c> the completion is written as the module produces it (see <see cref="CompleteStreamed"/>).
 /// </summary>
-public static class GatewayEndpoints
+internal static class GatewayEndpoints
 {
     public const string DeadlineHeader = "Grid-Deadline";
     public const string ProviderHeader = "Grid-Provider";

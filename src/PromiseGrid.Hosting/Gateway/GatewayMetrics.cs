@@ -12,7 +12,7 @@ namespace PromiseGrid.Hosting.Gateway;
 /// counters: recording costs a few atomic adds per request and no allocation. The node's
 /// promise ledger is rendered alongside, per provider and prefix.
 /// </summary>
-public sealed class GatewayMetrics
+internal sealed class GatewayMetrics
 {
     // Latency histogram bucket bounds, in seconds (Prometheus "le" labels).
     private static readonly double[] Bounds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -9,7 +9,7 @@ namespace PromiseGrid.Hosting.Gateway;
 /// <c>Grid &lt;token&gt;.&lt;proof&gt;</c> for a holder-bound token, both base64url without
 /// padding (the alphabet has no '.', so the dot cannot be part of either).
 /// </summary>
-public static class GridAuthorization
+internal static class GridAuthorization
 {
     public const string Scheme = "Grid";
 

@@ -3,7 +3,7 @@ using PromiseGrid.Kernel.Protocol;
 namespace PromiseGrid.Hosting.Gateway;
 
 /// <summary>The gateway's one table from grid outcome to HTTP status (README.md#http-gateway).</summary>
-public static class StatusMapping
+internal static class StatusMapping
 {
     public static (int Code, string Title) ToHttp(CompletionStatus status) => status switch
     {

@@ -7,14 +7,14 @@ using PromiseGrid.Hosting.Configuration;
 namespace PromiseGrid.Hosting.Node;
 
 /// <summary>A module the node will start: the name from PG_MODULES, the actor name and its Props.</summary>
-public sealed record ModuleEntry(string Name, string ActorName, Props Props);
+internal sealed record ModuleEntry(string Name, string ActorName, Props Props);
 
 /// <summary>
 /// Turns the PG_MODULES list into actors to start: a built-in name (<c>echo</c>), or the full
 /// type name of a <see cref="ModuleActor"/> in an assembly under the plugins folder
 /// (<c>Acme.Grid.UpperModule</c>, optionally <c>, Acme.Grid</c> to name the assembly).
 /// </summary>
-public sealed class ModuleLoader(string pluginsFolder)
+internal sealed class ModuleLoader(string pluginsFolder)
 {
     private List<Type>? _pluginTypes;
 

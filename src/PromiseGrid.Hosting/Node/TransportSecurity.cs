@@ -25,7 +25,7 @@ namespace PromiseGrid.Hosting.Node;
 /// Membership is what TLS decides here: holding a key certified by the grid CA makes a node a
 /// grid node, and within the grid every member is trusted alike.
 /// </remarks>
-public sealed class TransportSecurity
+internal sealed class TransportSecurity
 {
     // Every node both dials and is dialled.
     private static readonly Oid[] Usages = [CertificateFiles.ServerAuthentication, CertificateFiles.ClientAuthentication];
