@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The requester side: the extension, deadlines (default and clamped), cancellation and refusals.</summary>
-public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Config, output)
+public sealed class GridClientTests(ITestOutputHelper output) : KernelTestKit(Config, output)
 {
     private const string Config = LocalConfig + """
 

@@ -3,7 +3,7 @@ using Akka.TestKit;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The module base class: registration, prefix matching, failures, async work and deadlines.</summary>
-public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class ModuleActorTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     private static readonly TimeSpan ShortDeadline = TimeSpan.FromMilliseconds(200);
 

@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>Hops: how deeply modules nest completions, and the limit that ends a module calling itself.</summary>
-public sealed class RequestNestingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class RequestNestingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_request_from_outside_the_grid_has_no_hops()

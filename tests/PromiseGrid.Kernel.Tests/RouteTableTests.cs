@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The published route snapshot and its operator views.</summary>
-public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public void A_new_table_is_empty()

@@ -3,7 +3,7 @@ using Akka.TestKit;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The router: registration, route lifetime, longest-prefix forwarding and refusals.</summary>
-public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Config, output)
+public sealed class RouterActorTests(ITestOutputHelper output) : KernelTestKit(Config, output)
 {
     private const string Config = LocalConfig + """
 

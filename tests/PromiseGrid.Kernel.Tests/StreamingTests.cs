@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>Completions sent piece by piece: parts go only to requesters that asked, in order, ahead of the whole.</summary>
-public sealed class StreamingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class StreamingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_streaming_requester_gets_every_part_in_order_and_then_the_whole_completion()

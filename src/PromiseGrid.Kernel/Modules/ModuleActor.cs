@@ -55,6 +55,7 @@ public abstract class ModuleActor : UntypedActor
     private readonly CompletionCache _cache;
     private bool[] _pure = [];
     private VerifiedToken? _lastToken;
+    private List<IActorRef>? _registrationWaiters;
 
     /// <param name="name">The module's name, as logs and route listings show it.</param>
     /// <param name="prefixes">The prefixes served, in text notation (<c>echo/</c>, <c>k\x00</c>).</param>
@@ -128,18 +129,32 @@ public abstract class ModuleActor : UntypedActor
             case Registered registered:
                 _registered++;
                 Log.Debug("registration acknowledged module={0} prefix={1}", ModuleName, registered.Route.Prefix);
+                if (IsRegistered) AnswerRegistrationWaiters(ModuleRegistered.Instance);
                 break;
             case RegistrationRefused refused:
                 // A module that cannot hold its promise should not pretend to run; stopping
                 // (not throwing) avoids a restart loop that would be refused again.
                 Log.Error("module stopped module={0} prefix={1} reason=registration-refused: {2}",
                     ModuleName, refused.Route.Prefix.ToString(64), refused.Reason);
+                AnswerRegistrationWaiters(new Status.Failure(new InvalidOperationException(
+                    $"module '{ModuleName}' was refused prefix '{refused.Route.Prefix.ToString(64)}': {refused.Reason}")));
                 Context.Stop(Self);
+                break;
+            case AwaitRegistration:
+                if (IsRegistered) Sender.Tell(ModuleRegistered.Instance);
+                else (_registrationWaiters ??= []).Add(Sender);
                 break;
             default:
                 OnOtherMessage(message);
                 break;
         }
+    }
+
+    private void AnswerRegistrationWaiters(object answer)
+    {
+        if (_registrationWaiters is null) return;
+        foreach (var waiter in _registrationWaiters) waiter.Tell(answer);
+        _registrationWaiters = null;
     }
 
     /// <summary>The capability check; serves the request now, once its nonce is replicated, or answers Denied.</summary>
@@ -277,3 +292,21 @@ internal sealed record AdmittedRequest(Complete Request);
 
 /// <summary>A request whose holder-proof nonce another node had already accepted.</summary>
 internal sealed record ReplayedRequest(Complete Request);
+
+/// <summary>
+/// Asks a module to answer <see cref="ModuleRegistered"/> once the router has acknowledged every
+/// one of its prefixes (at once if it already has): how PromiseGrid.TestKit knows a module it
+/// started is routable without polling the route table.
+/// </summary>
+internal sealed class AwaitRegistration
+{
+    public static readonly AwaitRegistration Instance = new();
+    private AwaitRegistration() { }
+}
+
+/// <summary>The answer to <see cref="AwaitRegistration"/>.</summary>
+internal sealed class ModuleRegistered
+{
+    public static readonly ModuleRegistered Instance = new();
+    private ModuleRegistered() { }
+}

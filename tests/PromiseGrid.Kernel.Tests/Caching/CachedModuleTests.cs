@@ -3,7 +3,7 @@ using PromiseGrid.Core.Capabilities;
 namespace PromiseGrid.Kernel.Tests.Caching;
 
 /// <summary>A module's node answers a repeated pure request from its cache: the module runs once.</summary>
-public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class CachedModuleTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_repeated_request_for_a_pure_route_runs_the_module_once()

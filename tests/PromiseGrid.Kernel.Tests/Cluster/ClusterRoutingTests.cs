@@ -20,9 +20,9 @@ public sealed class BlackHoleModule(string prefix) : ModuleActor("black-hole", p
 /// replicated route table, remote completion, local preference, and what happens to routes
 /// and in-flight requests when a node dies.
 /// </summary>
-public sealed class ClusterRoutingTests : TestKit
+public sealed class ClusterRoutingTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"

@@ -24,9 +24,9 @@ public sealed class SwitchableModule(AnswerSwitch answers) : ModuleActor("slow",
 /// provider stops answering: the ledger counts exactly what the requester saw, the choice
 /// moves to the other node, and once the local provider answers again it earns its way back.
 /// </summary>
-public sealed class LedgerClusterTests : TestKit
+public sealed class LedgerClusterTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
         """;

@@ -6,7 +6,7 @@ namespace PromiseGrid.Kernel.Tests.Ledger;
 /// The requester records each outcome in its node's ledger, against the route the request took,
 /// and logs each broken promise once at WARNING.
 /// </summary>
-public sealed class LedgerRecordingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class LedgerRecordingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     private PromiseRecord RecordOf(string module, string prefix) => Grid.Ledger.For($"{module}@{SelfAddress}", Seq(prefix));
 

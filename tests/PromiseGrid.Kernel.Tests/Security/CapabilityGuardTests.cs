@@ -8,7 +8,7 @@ namespace PromiseGrid.Kernel.Tests.Security;
 /// A node that trusts an issuer (promisegrid.security.trust): every request to its modules is
 /// checked before the module sees it; refusals are Denied with the reason.
 /// </summary>
-public sealed class CapabilityGuardTests(ITestOutputHelper output) : GridTestKit(TrustingConfig, output)
+public sealed class CapabilityGuardTests(ITestOutputHelper output) : KernelTestKit(TrustingConfig, output)
 {
     private static readonly GridKey Root = GridKey.Generate();
     private static readonly GridKey Alice = GridKey.Generate();

@@ -20,7 +20,7 @@ public sealed class WireEchoActor : ReceiveActor
 /// for; a message that must not arrive is shown absent by a later one that arrives first on
 /// the same (ordered) connection.
 /// </summary>
-public sealed class KernelMessageRemotingTests : TestKit
+public sealed class KernelMessageRemotingTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string RemoteConfig = """
         akka.loglevel = WARNING

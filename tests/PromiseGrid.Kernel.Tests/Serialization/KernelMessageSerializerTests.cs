@@ -19,7 +19,7 @@ public sealed record NotAllowedMessage(string Text);
 /// system is created as every grid system must be: with the grid's reference.conf as fallback.
 /// </summary>
 public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
-    : TestKit(ConfigurationFactory.ParseString(GridTestKit.LocalConfig).WithFallback(GridSettings.DefaultConfig()), output: output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(KernelTestKit.LocalConfig).WithFallback(GridSettings.DefaultConfig()), output: output)
 {
     private const int OneMiB = 1048576;
     private const int HyperionId = -5;
@@ -131,7 +131,7 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         // Akka 1.5 rebuilds a system's Serialization when a fallback is injected, so the
         // bindings GridClient injects take effect from then on. Transport settings such as
         // the frame size do not: see KernelMessageRemotingTests.
-        var plain = ActorSystem.Create("plain", ConfigurationFactory.ParseString(GridTestKit.LocalConfig));
+        var plain = ActorSystem.Create("plain", ConfigurationFactory.ParseString(KernelTestKit.LocalConfig));
         try
         {
             var unregister = new Unregister(Sequence.Empty);

@@ -14,7 +14,7 @@ namespace PromiseGrid.Modules.Tests.Store;
 /// placement on the top-ranked nodes, gets from any node, replicas that lie, repair, and a
 /// holder that dies or cannot write.
 /// </summary>
-public sealed class StoreClusterTests : TestKit
+public sealed class StoreClusterTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string ClusterConfig = """
         akka.loglevel = WARNING
