@@ -29,6 +29,9 @@ public abstract class KernelTestKit(string config, ITestOutputHelper output) : G
     /// <summary>How long to watch for a message that must not come.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>The grid as the node runs it: router, routes, cache, ledger, security.</summary>
+    protected IGridRuntime Runtime => PromiseGrid.Kernel.Client.Grid.GetRuntime(Sys);
+
     protected Address SelfAddress => ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
 
     protected static Sequence Seq(string notation) => Sequence.FromText(notation);
@@ -38,7 +41,7 @@ public abstract class KernelTestKit(string config, ITestOutputHelper output) : G
     protected static long DeadlineIn(TimeSpan span) => DateTimeOffset.UtcNow.Add(span).ToUnixTimeMilliseconds();
 
     /// <summary>Routes currently registered for exactly <paramref name="prefix"/>.</summary>
-    protected IReadOnlyList<Route> RoutesOf(string prefix) => Grid.Routes.Snapshot.ValuesOf(Seq(prefix).Span);
+    protected IReadOnlyList<Route> RoutesOf(string prefix) => Runtime.Routes.Snapshot.ValuesOf(Seq(prefix).Span);
 
     /// <summary>Starts a module, waits until it is routed, and checks it serves each of <paramref name="prefixes"/>.</summary>
     protected async Task<IActorRef> StartModuleAsync(Props props, params string[] prefixes)
@@ -53,7 +56,7 @@ public abstract class KernelTestKit(string config, ITestOutputHelper output) : G
     protected async Task RegisterAsync(TestProbe probe, string prefix, string module = "probe", bool pure = false)
     {
         var spec = new RouteSpec(Seq(prefix), module, pure);
-        Grid.Router.Tell(new Register(spec), probe.Ref);
+        Runtime.Router.Tell(new Register(spec), probe.Ref);
         var ack = await probe.ExpectMsgAsync<Registered>(Patience);
         Assert.Equal(spec, ack.Route);
     }

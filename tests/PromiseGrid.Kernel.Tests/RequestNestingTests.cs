@@ -51,7 +51,7 @@ public sealed class RequestNestingTests(ITestOutputHelper output) : KernelTestKi
         Assert.Equal(16, Grid.Settings.MaxHops); // reference.conf's default
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Router, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
+        requester.Send(Runtime.Router, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(7, completion.Id);

@@ -12,7 +12,7 @@ public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(Lo
 
         Assert.Equal(0, table.Snapshot.ValueCount);
         Assert.Empty(table.Views());
-        Assert.Empty(Grid.Routes.Views());
+        Assert.Empty(Runtime.Routes.Views());
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(Lo
         await RegisterAsync(second, "a/", "ma");
         await RegisterAsync(second, "b/", "mb2");
 
-        var views = Grid.Routes.Views();
+        var views = Runtime.Routes.Views();
 
         var node = SelfAddress.ToString();
         Assert.Equal(4, views.Count);
@@ -40,12 +40,12 @@ public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(Lo
     {
         var provider = CreateTestProbe();
         await RegisterAsync(provider, "a/");
-        Assert.Single(Grid.Routes.Views());
+        Assert.Single(Runtime.Routes.Views());
 
-        Grid.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
+        Runtime.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
         await provider.ExpectMsgAsync<Unregistered>(Patience);
 
-        Assert.Empty(Grid.Routes.Views());
+        Assert.Empty(Runtime.Routes.Views());
     }
 
     [Fact]

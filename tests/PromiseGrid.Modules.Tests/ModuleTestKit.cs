@@ -9,6 +9,9 @@ namespace PromiseGrid.Modules.Tests;
 /// </summary>
 public abstract class ModuleTestKit(string config, ITestOutputHelper output) : GridTestKit(config, output)
 {
+    /// <summary>The grid as the node runs it: router, routes, cache, ledger, security.</summary>
+    protected IGridRuntime Runtime => PromiseGrid.Kernel.Client.Grid.GetRuntime(Sys);
+
     protected Address SelfAddress => ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
 
     /// <summary>Starts a module, waits until it is routed, and checks it serves each of <paramref name="prefixes"/>.</summary>
@@ -16,7 +19,7 @@ public abstract class ModuleTestKit(string config, ITestOutputHelper output) : G
     {
         var module = await base.StartModuleAsync(props); // base: this overload would call itself
         foreach (var prefix in prefixes)
-            Assert.Contains(Grid.Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span), r => r.Provider.Equals(module));
+            Assert.Contains(Runtime.Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span), r => r.Provider.Equals(module));
         return module;
     }
 

@@ -24,7 +24,7 @@ namespace PromiseGrid.Kernel.Client;
 /// A request resent after a node loss may run twice if the lost node was only unreachable
 /// and still answers: the first completion wins, later ones are dropped.
 /// </remarks>
-public sealed class GridClient : IExtension, IGrid
+internal sealed class GridClient : IExtension, IGridRuntime
 {
     /// <summary>How often one request may be sent again after losing its provider's node.</summary>
     private const int MaxResends = 3;

@@ -62,6 +62,7 @@ public abstract class ModuleActor : UntypedActor
         var module = (ModuleActor)state!;
         module._served = module.CompleteAsync(module._serving!);
     };
+    private readonly IActorRef _router;
     private readonly CapabilityGuard _guard;
     private readonly CompletionCache _cache;
     private bool[] _pure = [];
@@ -82,9 +83,11 @@ public abstract class ModuleActor : UntypedActor
         ModuleName = name;
         _prefixes = prefixes.ToArray();
         if (_prefixes.Length == 0) throw new ArgumentException($"module '{name}' serves no prefix", nameof(prefixes));
-        Grid = Client.Grid.Get(Context.System);
-        _guard = Grid.Security;
-        _cache = Grid.Cache;
+        var runtime = Client.Grid.GetRuntime(Context.System);
+        Grid = runtime;
+        _router = runtime.Router;
+        _guard = runtime.Security;
+        _cache = runtime.Cache;
         Log = Context.GetLogger();
         _self = Self; // for ReenterAfter, which may be called off the actor's thread
         var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
@@ -101,6 +104,7 @@ public abstract class ModuleActor : UntypedActor
     /// <summary>True once the router has acknowledged every prefix.</summary>
     public bool IsRegistered => _registered == _prefixes.Length;
 
+    /// <summary>The grid, to complete other sequences from this module (also <see cref="CompletionRequest.Grid"/>).</summary>
     protected IGrid Grid { get; }
 
     protected ILoggingAdapter Log { get; }
@@ -159,7 +163,7 @@ public abstract class ModuleActor : UntypedActor
         // Asked once, here rather than in the constructor: IsPure is virtual.
         _pure = _cache.Enabled ? _prefixes.Select(IsPure).ToArray() : new bool[_prefixes.Length];
         foreach (var prefix in _prefixes)
-            Grid.Router.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
+            _router.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
     }
 
     protected sealed override void OnReceive(object message)

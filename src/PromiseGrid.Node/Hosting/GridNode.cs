@@ -19,14 +19,14 @@ public sealed class GridNode
     {
         System = system;
         Settings = settings;
-        Grid = Kernel.Client.Grid.Get(system);
+        Grid = Kernel.Client.Grid.GetRuntime(system);
         Log = Logging.GetLogger(system, "promisegrid.node");
         _modules = modules;
     }
 
     public ActorSystem System { get; }
     public NodeSettings Settings { get; }
-    public IGrid Grid { get; }
+    public IGridRuntime Grid { get; }
     public ILoggingAdapter Log { get; }
     public Cluster Cluster => Cluster.Get(System);
 

@@ -8,7 +8,7 @@ namespace PromiseGrid.Kernel.Tests.Ledger;
 /// </summary>
 public sealed class LedgerRecordingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
-    private PromiseRecord RecordOf(string module, string prefix) => Grid.Ledger.For($"{module}@{SelfAddress}", Seq(prefix));
+    private PromiseRecord RecordOf(string module, string prefix) => Runtime.Ledger.For($"{module}@{SelfAddress}", Seq(prefix));
 
     [Fact]
     public async Task The_router_attaches_each_routes_ledger_record_once()
@@ -101,7 +101,7 @@ public sealed class LedgerRecordingTests(ITestOutputHelper output) : KernelTestK
         AssertStatus(CompletionStatus.NoRoute, await Bounded(Grid.CompleteAsync(Seq("nobody/home"))));
         AssertStatus(CompletionStatus.TooLarge, await Bounded(Grid.CompleteAsync(new Sequence(new byte[Grid.Settings.MaxSequenceBytes + 1]))));
 
-        var only = Assert.Single(Grid.Ledger.Records());
+        var only = Assert.Single(Runtime.Ledger.Records());
         Assert.Equal((0, 0), (only.Kept, only.Broken));
     }
 

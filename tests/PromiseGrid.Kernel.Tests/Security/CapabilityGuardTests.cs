@@ -90,7 +90,7 @@ public sealed class CapabilityGuardTests(ITestOutputHelper output) : KernelTestK
             AssertStatus(CompletionStatus.Completed, completion);
         }
 
-        Assert.Equal(1, Grid.Security.CachedTokens);
+        Assert.Equal(1, Runtime.Security.CachedTokens);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class CapabilityGuardTests(ITestOutputHelper output) : KernelTestK
             {TrustingConfig}
             promisegrid.security.token = "{token.ToText()}"
             """).WithFallback(GridSettings.DefaultConfig()));
-        var grid = PromiseGrid.Kernel.Client.Grid.Get(system);
+        var grid = PromiseGrid.Kernel.Client.Grid.GetRuntime(system);
         system.ActorOf(Props.Create(() => new WitnessModule(ActorRefs.Nobody)));
         system.ActorOf(Props.Create<RelayModule>());
         await AwaitAssertAsync(() =>
