@@ -17,7 +17,7 @@ namespace PromiseGrid.Kernel.Security;
 /// <remarks>
 /// Cost on the hot path: a token's signatures are verified once and the result is cached by
 /// the token's bytes; a cached token costs a hash of its bytes (or nothing, when a module sees
-/// the same token instance again, see <see cref="ModuleActor"/>), a check against the revocation
+/// the same token instance again, see <see cref="Modules.ModuleActor"/>), a check against the revocation
 /// list only after that list changed, and two time comparisons and a prefix comparison.
 /// A holder-bound token costs one signature verification per request (the proof) on top.
 /// </remarks>
