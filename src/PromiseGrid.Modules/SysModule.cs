@@ -25,13 +25,16 @@ public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, 
     private static readonly Sequence LedgerPrefix = Sequence.FromText(LedgerQuery);
     private static readonly Sequence CachePrefix = Sequence.FromText(CacheQuery);
 
+    // The node's own routes, ledger and cache: the runtime view, which requesters do not get.
+    private readonly Kernel.Client.IGridRuntime _runtime = Kernel.Client.Grid.GetRuntime(Context.System);
+
     public static Props Props() => Akka.Actor.Props.Create<SysModule>();
 
     protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
     {
-        var json = request.Prefix == RoutesPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Routes.Views())
-            : request.Prefix == LedgerPrefix ? JsonSerializer.SerializeToUtf8Bytes(request.Grid.Ledger.Views())
-            : request.Prefix == CachePrefix ? JsonSerializer.SerializeToUtf8Bytes(CacheView.Of(request.Grid.Cache))
+        var json = request.Prefix == RoutesPrefix ? JsonSerializer.SerializeToUtf8Bytes(_runtime.Routes.Views())
+            : request.Prefix == LedgerPrefix ? JsonSerializer.SerializeToUtf8Bytes(_runtime.Ledger.Views())
+            : request.Prefix == CachePrefix ? JsonSerializer.SerializeToUtf8Bytes(CacheView.Of(_runtime.Cache))
             : JsonSerializer.SerializeToUtf8Bytes(Members());
         return new(new Sequence(json));
     }

@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The requester side: the extension, deadlines (default and clamped), cancellation and refusals.</summary>
-public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Config, output)
+public sealed class GridClientTests(ITestOutputHelper output) : KernelTestKit(Config, output)
 {
     private const string Config = LocalConfig + """
 
@@ -12,8 +12,8 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
     [Fact]
     public void Grid_Get_returns_one_client_per_system_with_the_router_at_system_router()
     {
-        var first = PromiseGrid.Kernel.Client.Grid.Get(Sys);
-        var second = PromiseGrid.Kernel.Client.Grid.Get(Sys);
+        var first = PromiseGrid.Kernel.Client.Grid.GetRuntime(Sys);
+        var second = PromiseGrid.Kernel.Client.Grid.GetRuntime(Sys);
 
         Assert.Same(first, second);
         Assert.Equal("/system/router", first.Router.Path.ToStringWithoutAddress());
@@ -26,11 +26,11 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
     [Fact]
     public async Task The_router_actor_is_running()
     {
-        var path = Grid.Router.Path;
+        var path = Runtime.Router.Path;
 
         var identity = await Sys.ActorSelection(path).Ask<ActorIdentity>(new Identify(1), Patience);
 
-        Assert.Equal(Grid.Router, identity.Subject);
+        Assert.Equal(Runtime.Router, identity.Subject);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class GridClientTests(ITestOutputHelper output) : GridTestKit(Conf
             new RootActorPath(new Address("akka.tcp", "elsewhere", "10.0.0.9", 2552)) / "user" / "silent",
             ((ExtendedActorSystem)Sys).Provider, remoteTarget.Ref);
         _ = Grid;
-        Grid.Router.Tell(new Register(new RouteSpec(Seq("silent/"), "silent")), remote);
+        Runtime.Router.Tell(new Register(new RouteSpec(Seq("silent/"), "silent")), remote);
         await remoteTarget.ExpectMsgAsync<Registered>(Patience);
         var observer = await StartSilentAsync();
 

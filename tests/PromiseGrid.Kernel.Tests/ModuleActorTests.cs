@@ -3,7 +3,7 @@ using Akka.TestKit;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The module base class: registration, prefix matching, failures, async work and deadlines.</summary>
-public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class ModuleActorTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     private static readonly TimeSpan ShortDeadline = TimeSpan.FromMilliseconds(200);
 
@@ -27,7 +27,7 @@ public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(Loc
         var module = await StartModuleAsync(Props.Create<EchoTestModule>(), "e/");
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Router, new Complete(42, Seq("e/x"), DeadlineIn(Patience)));
+        requester.Send(Runtime.Router, new Complete(42, Seq("e/x"), DeadlineIn(Patience)));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(42, completion.Id);
@@ -324,7 +324,7 @@ public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(Loc
         Watch(module);
 
         await ExpectTerminatedAsync(module, Patience);
-        Assert.Equal(0, Grid.Routes.Snapshot.ValueCount);
+        Assert.Equal(0, Runtime.Routes.Snapshot.ValueCount);
     }
 
     [Fact]
@@ -335,6 +335,6 @@ public sealed class ModuleActorTests(ITestOutputHelper output) : GridTestKit(Loc
         Watch(module);
 
         await ExpectTerminatedAsync(module, Patience);
-        Assert.Equal(0, Grid.Routes.Snapshot.ValueCount);
+        Assert.Equal(0, Runtime.Routes.Snapshot.ValueCount);
     }
 }

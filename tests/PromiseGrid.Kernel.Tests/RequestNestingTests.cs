@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>Hops: how deeply modules nest completions, and the limit that ends a module calling itself.</summary>
-public sealed class RequestNestingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class RequestNestingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_request_from_outside_the_grid_has_no_hops()
@@ -51,7 +51,7 @@ public sealed class RequestNestingTests(ITestOutputHelper output) : GridTestKit(
         Assert.Equal(16, Grid.Settings.MaxHops); // reference.conf's default
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Router, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
+        requester.Send(Runtime.Router, new Complete(7, Seq("e/x"), DeadlineIn(Patience), Hops: hops));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(7, completion.Id);

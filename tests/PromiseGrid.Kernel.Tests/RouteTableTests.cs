@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The published route snapshot and its operator views.</summary>
-public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public void A_new_table_is_empty()
@@ -12,7 +12,7 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
 
         Assert.Equal(0, table.Snapshot.ValueCount);
         Assert.Empty(table.Views());
-        Assert.Empty(Grid.Routes.Views());
+        Assert.Empty(Runtime.Routes.Views());
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
         await RegisterAsync(second, "a/", "ma");
         await RegisterAsync(second, "b/", "mb2");
 
-        var views = Grid.Routes.Views();
+        var views = Runtime.Routes.Views();
 
         var node = SelfAddress.ToString();
         Assert.Equal(4, views.Count);
@@ -40,12 +40,12 @@ public sealed class RouteTableTests(ITestOutputHelper output) : GridTestKit(Loca
     {
         var provider = CreateTestProbe();
         await RegisterAsync(provider, "a/");
-        Assert.Single(Grid.Routes.Views());
+        Assert.Single(Runtime.Routes.Views());
 
-        Grid.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
+        Runtime.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
         await provider.ExpectMsgAsync<Unregistered>(Patience);
 
-        Assert.Empty(Grid.Routes.Views());
+        Assert.Empty(Runtime.Routes.Views());
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Akka.TestKit;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>The router: registration, route lifetime, longest-prefix forwarding and refusals.</summary>
-public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Config, output)
+public sealed class RouterActorTests(ITestOutputHelper output) : KernelTestKit(Config, output)
 {
     private const string Config = LocalConfig + """
 
@@ -22,7 +22,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var provider = CreateTestProbe();
         var spec = new RouteSpec(Seq("a/"), "alpha");
 
-        Grid.Router.Tell(new Register(spec), provider.Ref);
+        Runtime.Router.Tell(new Register(spec), provider.Ref);
 
         var ack = await provider.ExpectMsgAsync<Registered>(Patience);
         Assert.Equal(spec, ack.Route);
@@ -50,13 +50,13 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var provider = CreateTestProbe();
         var spec = new RouteSpec(Seq("123456789"), "long");
 
-        Grid.Router.Tell(new Register(spec), provider.Ref);
+        Runtime.Router.Tell(new Register(spec), provider.Ref);
 
         var refusal = await provider.ExpectMsgAsync<RegistrationRefused>(Patience);
         Assert.Equal(spec, refusal.Route);
         Assert.Contains("9 bytes", refusal.Reason);
         Assert.Contains("8 bytes", refusal.Reason);
-        Assert.Equal(0, Grid.Routes.Snapshot.ValueCount);
+        Assert.Equal(0, Runtime.Routes.Snapshot.ValueCount);
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var provider = CreateTestProbe();
         var spec = new RouteSpec(Seq("a/"), module);
 
-        Grid.Router.Tell(new Register(spec), provider.Ref);
+        Runtime.Router.Tell(new Register(spec), provider.Ref);
 
         var refusal = await provider.ExpectMsgAsync<RegistrationRefused>(Patience);
         Assert.Equal(spec, refusal.Route);
@@ -95,7 +95,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         await RegisterAsync(provider, "a/");
         await RegisterAsync(provider, "b/");
 
-        Grid.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
+        Runtime.Router.Tell(new Unregister(Seq("a/")), provider.Ref);
 
         var ack = await provider.ExpectMsgAsync<Unregistered>(Patience);
         Assert.Equal(Seq("a/"), ack.Prefix);
@@ -109,7 +109,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
     {
         var provider = CreateTestProbe();
 
-        Grid.Router.Tell(new Unregister(Seq("nothing/")), provider.Ref);
+        Runtime.Router.Tell(new Unregister(Seq("nothing/")), provider.Ref);
 
         var ack = await provider.ExpectMsgAsync<Unregistered>(Patience);
         Assert.Equal(Seq("nothing/"), ack.Prefix);
@@ -123,7 +123,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var stranger = CreateTestProbe();
         await RegisterAsync(owner, "a/");
 
-        Grid.Router.Tell(new Unregister(Seq("a/")), stranger.Ref);
+        Runtime.Router.Tell(new Unregister(Seq("a/")), stranger.Ref);
 
         var ack = await stranger.ExpectMsgAsync<Unregistered>(Patience);
         Assert.False(ack.Existed);
@@ -146,7 +146,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
             Assert.Equal(staying.Ref, Assert.Single(RoutesOf("a/")).Provider);
             Assert.Empty(RoutesOf("b/"));
         }, Patience);
-        Assert.Equal(1, Grid.Routes.Snapshot.ValueCount);
+        Assert.Equal(1, Runtime.Routes.Snapshot.ValueCount);
     }
 
     // ---- routing ----
@@ -161,7 +161,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         await RegisterAsync(longProvider, "a/b/");
 
         var deep = Request(1, "a/b/c");
-        requester.Send(Grid.Router, deep);
+        requester.Send(Runtime.Router, deep);
 
         var received = await longProvider.ExpectMsgAsync<Complete>(Patience);
         Assert.Same(deep, received);
@@ -169,7 +169,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         await shortProvider.ExpectNoMsgAsync(Quiet);
 
         var shallow = Request(2, "a/x");
-        requester.Send(Grid.Router, shallow);
+        requester.Send(Runtime.Router, shallow);
 
         Assert.Same(shallow, await shortProvider.ExpectMsgAsync<Complete>(Patience));
         Assert.Equal(requester.Ref, shortProvider.LastSender);
@@ -184,7 +184,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         await RegisterAsync(shortProvider, "a/");
         await RegisterAsync(longProvider, "a/b/");
 
-        Grid.Router.Tell(Request(3, "a/b"), TestActor);
+        Runtime.Router.Tell(Request(3, "a/b"), TestActor);
 
         Assert.Equal(Seq("a/b"), (await shortProvider.ExpectMsgAsync<Complete>(Patience)).Sequence);
         await longProvider.ExpectNoMsgAsync(Quiet);
@@ -197,7 +197,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var requester = CreateTestProbe();
         await RegisterAsync(provider, "a/");
 
-        requester.Send(Grid.Router, Request(4, "a/1"));
+        requester.Send(Runtime.Router, Request(4, "a/1"));
         var complete = await provider.ExpectMsgAsync<Complete>(Patience);
         provider.Reply(Completion.Kept(complete.Id, Seq("done"), "probe"));
 
@@ -213,7 +213,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var requester = CreateTestProbe();
         await RegisterAsync(provider, "a/");
 
-        requester.Send(Grid.Router, Request(5, "zzz"));
+        requester.Send(Runtime.Router, Request(5, "zzz"));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(5, completion.Id);
@@ -230,7 +230,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
     {
         await RegisterAsync(CreateTestProbe(), "a/");
 
-        Grid.Router.Tell(new Complete(6, Sequence.Empty, DeadlineIn(Patience)), TestActor);
+        Runtime.Router.Tell(new Complete(6, Sequence.Empty, DeadlineIn(Patience)), TestActor);
 
         var completion = await ExpectMsgAsync<Completion>(Patience);
         AssertStatus(CompletionStatus.NoRoute, completion);
@@ -243,7 +243,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var provider = CreateTestProbe();
         await RegisterAsync(provider, "a/");
 
-        Grid.Router.Tell(new Complete(7, Seq("a/" + new string('x', 62)), DeadlineIn(Patience)), TestActor);
+        Runtime.Router.Tell(new Complete(7, Seq("a/" + new string('x', 62)), DeadlineIn(Patience)), TestActor);
 
         Assert.Equal(64, (await provider.ExpectMsgAsync<Complete>(Patience)).Sequence.Length);
     }
@@ -255,7 +255,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var requester = CreateTestProbe();
         await RegisterAsync(provider, "a/");
 
-        requester.Send(Grid.Router, new Complete(8, Seq("a/" + new string('x', 63)), DeadlineIn(Patience)));
+        requester.Send(Runtime.Router, new Complete(8, Seq("a/" + new string('x', 63)), DeadlineIn(Patience)));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience);
         Assert.Equal(8, completion.Id);
@@ -276,7 +276,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         Assert.Equal(2, RoutesOf("s/").Count);
 
         var request = Request(9, "s/1");
-        Grid.Router.Tell(request, TestActor);
+        Runtime.Router.Tell(request, TestActor);
 
         await AwaitAssertAsync(() => Assert.True(first.HasMessages || second.HasMessages), Patience);
         var (chosen, other) = first.HasMessages ? (first, second) : (second, first);
@@ -290,7 +290,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         var remoteTarget = CreateTestProbe();
         var remote = RemoteLooking(remoteTarget, "far");
         var local = CreateTestProbe();
-        Grid.Router.Tell(new Register(new RouteSpec(Seq("s/"), "svc")), remote);
+        Runtime.Router.Tell(new Register(new RouteSpec(Seq("s/"), "svc")), remote);
         await remoteTarget.ExpectMsgAsync<Registered>(Patience);
         await RegisterAsync(local, "s/", "svc");
 
@@ -301,7 +301,7 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
         for (var id = 10; id < 13; id++)
         {
             var request = Request(id, "s/" + id);
-            Grid.Router.Tell(request, TestActor);
+            Runtime.Router.Tell(request, TestActor);
             Assert.Same(request, await local.ExpectMsgAsync<Complete>(Patience));
         }
         await remoteTarget.ExpectNoMsgAsync(Quiet);
@@ -312,12 +312,12 @@ public sealed class RouterActorTests(ITestOutputHelper output) : GridTestKit(Con
     {
         var remoteTarget = CreateTestProbe();
         var remote = RemoteLooking(remoteTarget, "only");
-        Grid.Router.Tell(new Register(new RouteSpec(Seq("s/"), "svc")), remote);
+        Runtime.Router.Tell(new Register(new RouteSpec(Seq("s/"), "svc")), remote);
         await remoteTarget.ExpectMsgAsync<Registered>(Patience);
 
         var request = Request(20, "s/1");
         var requester = CreateTestProbe();
-        requester.Send(Grid.Router, request);
+        requester.Send(Runtime.Router, request);
 
         Assert.Same(request, await remoteTarget.ExpectMsgAsync<Complete>(Patience));
         Assert.Equal(requester.Ref, remoteTarget.LastSender);

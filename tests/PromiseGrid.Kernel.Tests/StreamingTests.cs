@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>Completions sent piece by piece: parts go only to requesters that asked, in order, ahead of the whole.</summary>
-public sealed class StreamingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class StreamingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_streaming_requester_gets_every_part_in_order_and_then_the_whole_completion()
@@ -24,7 +24,7 @@ public sealed class StreamingTests(ITestOutputHelper output) : GridTestKit(Local
         await StartModuleAsync(Props.Create<StreamingModule>(), "parts/");
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Router, new Complete(9, Seq("parts/abc"), DeadlineIn(Patience)));
+        requester.Send(Runtime.Router, new Complete(9, Seq("parts/abc"), DeadlineIn(Patience)));
 
         var completion = await requester.ExpectMsgAsync<Completion>(Patience); // a part first would fail this
         Assert.Equal("abc|whole", Text(completion.Bytes));
@@ -36,7 +36,7 @@ public sealed class StreamingTests(ITestOutputHelper output) : GridTestKit(Local
         await StartModuleAsync(Props.Create<StreamingModule>(), "parts/");
         var requester = CreateTestProbe();
 
-        requester.Send(Grid.Router, new Complete(10, Seq("parts/ab"), DeadlineIn(Patience), Stream: true));
+        requester.Send(Runtime.Router, new Complete(10, Seq("parts/ab"), DeadlineIn(Patience), Stream: true));
 
         Assert.Equal(new CompletionPart(10, Seq("a")), await requester.ExpectMsgAsync<CompletionPart>(Patience));
         Assert.Equal(new CompletionPart(10, Seq("b")), await requester.ExpectMsgAsync<CompletionPart>(Patience));

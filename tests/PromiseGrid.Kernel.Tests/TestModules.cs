@@ -181,3 +181,41 @@ public sealed class StreamingModule() : ModuleActor("parts", "parts/")
         return rest.Concat(Utf8.Of(request.IsStreamed ? "|streamed" : "|whole"));
     }
 }
+
+/// <summary>
+/// <c>count/</c>: a counter whose every change happens after asynchronous work, through
+/// ReenterAfter. <c>add</c> asks the grid for <c>e/1</c> (an <see cref="EchoTestModule"/>), adds
+/// the length of the answer, one, once it arrives on another thread, and answers the new count; <c>async-add</c> does the same with an asynchronous continuation; <c>get</c> answers the
+/// count at once; <c>fail-task</c> and <c>fail-continuation</c> fail in the task or in the
+/// continuation; <c>hang</c> waits on a task that ends only when the deadline token cancels it.
+/// </summary>
+public sealed class CounterModule() : ModuleActor("counter", "count/")
+{
+    private static readonly Sequence One = Utf8.Of("e/1");
+    private int _count;
+
+    protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request) => Utf8.From(request.Rest) switch
+    {
+        "add" => ReenterAfter(request.Grid.CompleteAsync(One), echoed => Add(echoed.Bytes.Length)),
+        "async-add" => ReenterAfter(request.Grid.CompleteAsync(One), async echoed =>
+        {
+            var count = Add(echoed.Bytes.Length);
+            await Task.Yield();
+            return count;
+        }),
+        "get" => new(Utf8.Of(_count.ToString())),
+        "fail-task" => ReenterAfter(Task.FromException<int>(new InvalidOperationException("lookup failed")), Add),
+        "fail-continuation" => ReenterAfter(request.Grid.CompleteAsync(One), Sequence (_) => throw new ArgumentException("continuation failed")),
+        "hang" => ReenterAfter(Task.Delay(Timeout.Infinite, request.Cancellation).ContinueWith(t => { t.GetAwaiter().GetResult(); return 1; }), Add),
+        _ => throw new CompletionRefusedException(CompletionStatus.BadRequest, "unknown counter operation"),
+    };
+
+    /// <summary>A read-modify-write of actor state, with the actor's context in hand: only safe on the actor's thread.</summary>
+    private Sequence Add(int n)
+    {
+        _ = Context.Self; // throws off the actor's thread: the continuation must have been reentered
+        var before = _count;
+        _count = before + n;
+        return Utf8.Of(_count.ToString());
+    }
+}

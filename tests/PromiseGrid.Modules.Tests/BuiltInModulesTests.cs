@@ -35,7 +35,7 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
             Sys.ActorOf(props());
 
         // 6 without the store, which adds put, get, has and the three replica prefixes; gpt/ and wasm/.
-        await AwaitAssertAsync(() => Assert.Equal(14, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(14, Runtime.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));

@@ -31,7 +31,7 @@ public sealed class EchoModuleTests(ITestOutputHelper output) : ModuleTestKit(Lo
     {
         await StartModuleAsync(EchoModule.Props(), "echo/");
 
-        var route = Assert.Single(Grid.Routes.Snapshot.ValuesOf(Sequence.FromText("echo/").Span));
+        var route = Assert.Single(Runtime.Routes.Snapshot.ValuesOf(Sequence.FromText("echo/").Span));
         Assert.Equal("echo", route.Module);
         Assert.False(route.Pure);
     }

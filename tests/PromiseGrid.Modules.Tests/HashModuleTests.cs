@@ -21,7 +21,7 @@ public sealed class HashModuleTests(ITestOutputHelper output) : ModuleTestKit(Lo
     {
         await StartModuleAsync(HashModule.Props(), "hash/sha256/");
 
-        Assert.True(Assert.Single(Grid.Routes.Snapshot.ValuesOf(Sequence.FromText("hash/sha256/").Span)).Pure);
+        Assert.True(Assert.Single(Runtime.Routes.Snapshot.ValuesOf(Sequence.FromText("hash/sha256/").Span)).Pure);
         AssertStatus(CompletionStatus.NoRoute, await CompleteAsync("hash/md5/abc"));
     }
 }

@@ -46,7 +46,7 @@ public sealed class SysModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         await StartModuleAsync(SysModule.Props(), "sys/routes", "sys/members", "sys/ledger", "sys/cache");
 
         Sys.Stop(echo);
-        await AwaitAssertAsync(() => Assert.Equal(4, Grid.Routes.Snapshot.ValueCount), Patience);
+        await AwaitAssertAsync(() => Assert.Equal(4, Runtime.Routes.Snapshot.ValueCount), Patience);
 
         var prefixes = JsonArray(await CompleteAsync("sys/routes")).Select(r => r.GetProperty("prefix").GetString());
         Assert.Equal(["sys/cache", "sys/ledger", "sys/members", "sys/routes"], prefixes);

@@ -12,7 +12,7 @@ internal static class BenchSetup
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     /// <summary>Waits until <paramref name="grid"/> routes <paramref name="prefix"/> (a module registered, here or on another node).</summary>
-    public static async Task AwaitRouteAsync(IGrid grid, string prefix, Func<PromiseGrid.Kernel.Routing.Route, bool>? where = null)
+    public static async Task AwaitRouteAsync(IGridRuntime grid, string prefix, Func<PromiseGrid.Kernel.Routing.Route, bool>? where = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var bytes = Sequence.FromText(prefix);

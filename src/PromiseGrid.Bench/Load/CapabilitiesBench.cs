@@ -55,9 +55,9 @@ public static class CapabilitiesBench
         promisegrid.security.trust = "{{trust}}"
         """));
 
-    private static async Task<IGrid> StartEchoAsync(ActorSystem system)
+    private static async Task<IGridRuntime> StartEchoAsync(ActorSystem system)
     {
-        var grid = Grid.Get(system);
+        var grid = Grid.GetRuntime(system);
         system.ActorOf(EchoModule.Props(), "echo");
         await BenchSetup.AwaitRouteAsync(grid, "echo/");
         return grid;

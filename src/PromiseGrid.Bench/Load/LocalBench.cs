@@ -37,7 +37,7 @@ public static class LocalBench
         {
             var payload = options.Payload();
             var echo = system.ActorOf(Props.Create<RawEcho>());
-            var grid = Grid.Get(system);
+            var grid = Grid.GetRuntime(system);
             system.ActorOf(EchoModule.Props(), "echo");
             await BenchSetup.AwaitRouteAsync(grid, "echo/");
             var sequence = Sequence.FromText("echo/").Concat(new Sequence(payload));

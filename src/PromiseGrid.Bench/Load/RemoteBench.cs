@@ -34,8 +34,8 @@ public static class RemoteBench
         var node2 = ActorSystem.Create("promisegrid", config);
         try
         {
-            var grid1 = Grid.Get(node1);
-            Grid.Get(node2);
+            var grid1 = Grid.GetRuntime(node1);
+            Grid.GetRuntime(node2);
             var seed = Cluster.Get(node1).SelfAddress;
             Cluster.Get(node1).Join(seed);
             Cluster.Get(node2).Join(seed);

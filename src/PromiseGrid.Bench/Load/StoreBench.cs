@@ -123,7 +123,7 @@ public static class StoreBench
         return new LoadComparison($"get {Describe(size)}", figures[0], figures[1], size);
     }
 
-    private static async Task<LoadComparison> CacheAsync(LoadOptions options, IGrid uncached, IGrid cached)
+    private static async Task<LoadComparison> CacheAsync(LoadOptions options, IGrid uncached, IGridRuntime cached)
     {
         var blob = new BlobMaker(SmallBlob, seed: 7).Next(0);
         await PutOrThrowAsync(uncached, blob);
@@ -164,9 +164,9 @@ public static class StoreBench
         }
         """));
 
-    private static async Task<IGrid> StartStoreAsync(ActorSystem system)
+    private static async Task<IGridRuntime> StartStoreAsync(ActorSystem system)
     {
-        var grid = Grid.Get(system);
+        var grid = Grid.GetRuntime(system);
         system.ActorOf(StoreModule.Props(), "store");
         await BenchSetup.AwaitRouteAsync(grid, StoreModule.GetPrefix);
         return grid;

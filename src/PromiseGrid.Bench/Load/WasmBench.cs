@@ -29,7 +29,7 @@ public static class WasmBench
         var system = ActorSystem.Create("promisegrid", SystemConfig(Path.Combine(root, "store")));
         try
         {
-            var grid = Grid.Get(system);
+            var grid = Grid.GetRuntime(system);
             system.ActorOf(StoreModule.Props(), "store");
             system.ActorOf(WasmModule.Props(), "wasm");
             system.ActorOf(Props.Create(() => new NativeUpperModule()), "upper");

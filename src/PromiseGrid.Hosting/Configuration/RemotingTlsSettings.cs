@@ -3,7 +3,7 @@ namespace PromiseGrid.Hosting.Configuration;
 /// <summary>
 /// Mutual TLS between nodes (<c>promisegrid.node.tls</c> in config/node.conf): the node's own
 /// certificate and key, and the grid CA its peers' certificates must chain to. Only paths and
-/// the password are held here; <see cref="Hosting.TransportSecurity"/> reads the files.
+/// the password are held here; the node's TransportSecurity reads the files.
 /// </summary>
 /// <param name="CertificatePath">Full path of the node's PKCS#12 file (PG_TLS_CERT); empty: TLS off.</param>
 /// <param name="Password">Password of that file (PG_TLS_PASSWORD); empty for none.</param>

@@ -20,7 +20,7 @@ public sealed class GridNode : IExtension
     {
         System = system;
         Settings = settings;
-        Grid = Kernel.Client.Grid.Get(system);
+        Grid = Kernel.Client.Grid.GetRuntime(system);
         Log = Logging.GetLogger(system, "promisegrid.node");
     }
 
@@ -29,7 +29,7 @@ public sealed class GridNode : IExtension
 
     public ActorSystem System { get; }
     public NodeSettings Settings { get; }
-    public IGrid Grid { get; }
+    public IGridRuntime Grid { get; }
     public ILoggingAdapter Log { get; }
     public Cluster Cluster => Cluster.Get(System);
 

@@ -28,7 +28,7 @@ public sealed class CompletionCache
     private long _misses;
     private long _evictions;
 
-    public CompletionCache(CacheSettings settings)
+    internal CompletionCache(CacheSettings settings)
     {
         Settings = settings;
         _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -45,7 +45,7 @@ public sealed class CompletionCache
     public int Count => _entries.Count;
 
     /// <summary>The cached completion of <paramref name="sequence"/>, counting a hit or a miss.</summary>
-    public bool TryGet(Sequence sequence, out Sequence completion)
+    internal bool TryGet(Sequence sequence, out Sequence completion)
     {
         if (_bySpan.TryGetValue(sequence.Span, out var entry))
         {
@@ -60,7 +60,7 @@ public sealed class CompletionCache
     }
 
     /// <summary>Keeps a kept promise of a pure route, unless it is too large to be worth it.</summary>
-    public void Add(Sequence sequence, Sequence completion)
+    internal void Add(Sequence sequence, Sequence completion)
     {
         long size = sequence.Length + completion.Length;
         if (size > Settings.MaxEntryBytes || size > Settings.MaxBytes) return;

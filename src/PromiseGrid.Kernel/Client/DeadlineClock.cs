@@ -8,7 +8,7 @@ namespace PromiseGrid.Kernel.Client;
 /// local completion). Re-based on the system clock every few seconds, so clock adjustments
 /// reach deadlines within that time; deadlines only need millisecond agreement between nodes.
 /// </summary>
-public static class DeadlineClock
+internal static class DeadlineClock
 {
     private static readonly long RebaseTicks = Stopwatch.Frequency * 5;
     private static Base _base = new(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Stopwatch.GetTimestamp());

@@ -25,7 +25,7 @@ namespace PromiseGrid.Kernel.Client;
 /// and still answers: the first completion wins, later ones are dropped. Deadlines are kept by
 /// one <see cref="DeadlineSweep"/>, so "never past it" means within its resolution (5 ms).
 /// </remarks>
-public sealed class GridClient : IExtension, IGrid
+internal sealed class GridClient : IExtension, IGridRuntime
 {
     /// <summary>How often one request may be sent again after losing its provider's node.</summary>
     private const int MaxResends = 3;

@@ -1,35 +1,17 @@
-using Akka.Actor;
 using PromiseGrid.Core;
-using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
-using PromiseGrid.Kernel.Caching;
-using PromiseGrid.Kernel.Routing;
-using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Kernel.Client;
 
 /// <summary>
 /// The grid as a requester sees it: hand in a sequence, get back its completion. Usable from
-/// host code and from inside actors and modules alike (<c>Grid.Get(system)</c>).
+/// host code and from inside actors and modules alike (<c>Grid.Get(system)</c>). What the node
+/// itself runs on (router, routes, cache, ledger) is <see cref="IGridRuntime"/>.
 /// </summary>
 public interface IGrid
 {
-    /// <summary>This node's router actor.</summary>
-    IActorRef Router { get; }
-
+    /// <summary>The grid settings of this node (<c>promisegrid.*</c>): deadlines, sequence limits.</summary>
     GridSettings Settings { get; }
-
-    /// <summary>This node's current route snapshot.</summary>
-    RouteTable Routes { get; }
-
-    /// <summary>This node's capability checks (docs/architecture.md#capabilities-and-security): trusted issuers, verified tokens, revocations.</summary>
-    CapabilityGuard Security { get; }
-
-    /// <summary>This node's cache of completions of pure routes (<c>promisegrid.cache</c>).</summary>
-    CompletionCache Cache { get; }
-
-    /// <summary>This node's promise ledger: how providers kept the promises this node's requesters relied on.</summary>
-    PromiseLedger Ledger { get; }
 
     /// <summary>
     /// Completes <paramref name="sequence"/>. Never throws for grid outcomes: the returned

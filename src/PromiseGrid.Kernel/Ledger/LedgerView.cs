@@ -17,7 +17,7 @@ public sealed record LedgerView(
     [property: JsonPropertyName("score")] double Score,
     [property: JsonPropertyName("last_reason")] string? LastReason)
 {
-    public static LedgerView Of(PromiseRecord record) => new(
+    internal static LedgerView Of(PromiseRecord record) => new(
         record.Provider,
         record.Prefix.ToString(),
         Convert.ToHexStringLower(record.Prefix.Span),

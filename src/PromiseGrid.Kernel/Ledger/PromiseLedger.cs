@@ -28,8 +28,10 @@ public sealed class PromiseLedger
 {
     private readonly ConcurrentDictionary<(string Provider, Sequence Prefix), PromiseRecord> _records = new();
 
+    internal PromiseLedger() { }
+
     /// <summary>Which outcome a completion status is for the provider's promise (see the type's remarks).</summary>
-    public static PromiseOutcome OutcomeOf(CompletionStatus status) => status switch
+    internal static PromiseOutcome OutcomeOf(CompletionStatus status) => status switch
     {
         CompletionStatus.Completed => PromiseOutcome.Kept,
         CompletionStatus.BrokenPromise or CompletionStatus.ModuleFailed => PromiseOutcome.Broken,
@@ -40,7 +42,7 @@ public sealed class PromiseLedger
     public int Count => _records.Count;
 
     /// <summary>The record of <paramref name="provider"/> for <paramref name="prefix"/>, created empty (score 1) on first use.</summary>
-    public PromiseRecord For(string provider, Sequence prefix) =>
+    internal PromiseRecord For(string provider, Sequence prefix) =>
         _records.TryGetValue((provider, prefix), out var record)
             ? record
             // The key keeps its own copy: a prefix read off the wire may be a slice of a whole message.

@@ -4,7 +4,7 @@ namespace PromiseGrid.Kernel.Ledger;
 /// What one completion says about the promise of the provider it went to (docs/architecture.md#the-promise-ledger); see
 /// <see cref="PromiseLedger.OutcomeOf"/> for which status is which.
 /// </summary>
-public enum PromiseOutcome : byte
+internal enum PromiseOutcome : byte
 {
     /// <summary>Not the provider's promise (the router or a capability check answered, the request was malformed, or the grid was full): not counted.</summary>
     NotCounted = 0,

@@ -19,10 +19,10 @@ namespace PromiseGrid.Kernel.Ledger;
 public sealed class PromiseRecord
 {
     /// <summary>Weight of the newest outcome in <see cref="Score"/>: about the last ten outcomes count.</summary>
-    public const double ScoreWeight = 0.1;
+    internal const double ScoreWeight = 0.1;
 
     /// <summary>Weight of the newest kept promise's latency in <see cref="LatencyMs"/>.</summary>
-    public const double LatencyWeight = 0.1;
+    internal const double LatencyWeight = 0.1;
 
     /// <summary>Longest reason kept: reasons come from module exceptions and should not grow the ledger.</summary>
     private const int MaxReasonChars = 200;
@@ -33,7 +33,7 @@ public sealed class PromiseRecord
     private double _latencyMs = -1; // none yet; a sentinel, not NaN, so compare-and-swap can compare it
     private string? _lastReason;
 
-    public PromiseRecord(string provider, Sequence prefix)
+    internal PromiseRecord(string provider, Sequence prefix)
     {
         ArgumentException.ThrowIfNullOrEmpty(provider);
         Provider = provider;
@@ -62,7 +62,7 @@ public sealed class PromiseRecord
     public string? LastBrokenReason => Volatile.Read(ref _lastReason);
 
     /// <summary>Records one promise kept, <paramref name="latency"/> after the request was sent.</summary>
-    public void RecordKept(TimeSpan latency)
+    internal void RecordKept(TimeSpan latency)
     {
         Interlocked.Increment(ref _kept);
         var ms = Math.Max(0, latency.TotalMilliseconds);
@@ -78,7 +78,7 @@ public sealed class PromiseRecord
     }
 
     /// <summary>Records one promise broken, and why.</summary>
-    public void RecordBroken(string? reason)
+    internal void RecordBroken(string? reason)
     {
         Interlocked.Increment(ref _broken);
         reason ??= "(no reason given)";

@@ -24,7 +24,7 @@ namespace PromiseGrid.Kernel.Ledger;
 /// <para>Cost: one provider returns at once without touching the ledger; several cost a few
 /// passes over the providers, reading one double each, and no allocation.</para>
 /// </remarks>
-public static class ProviderChoice
+internal static class ProviderChoice
 {
     /// <summary>How far below the best score a provider still counts as its equal.</summary>
     public const double Tolerance = 0.05;

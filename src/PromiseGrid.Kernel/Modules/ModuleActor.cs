@@ -33,8 +33,19 @@ namespace PromiseGrid.Kernel.Modules;
 /// synchronously: read what you need from it while completing, do not keep it.</para>
 /// <para>Concurrency: <see cref="CompleteAsync"/> is called on the actor's thread, one request
 /// at a time, but an asynchronous completion runs on after the call returns, so several may
-/// be in flight at once. Code after an <c>await</c> must not touch the actor's mutable state,
-/// <c>Sender</c> or <c>Context</c>; send a message to <c>Self</c> instead.</para>
+/// be in flight at once. Code after an <c>await</c> runs on some other thread, concurrently
+/// with the actor: it must not touch the actor's mutable state, <c>Sender</c> or <c>Context</c>.
+/// To use state once asynchronous work is done, start the work and return
+/// <see cref="ReenterAfter{T}(Task{T}, Func{T, Sequence})"/>: its continuation runs back on the
+/// actor's thread, as one of its messages.
+/// <code>
+/// protected override ValueTask&lt;Sequence&gt; CompleteAsync(CompletionRequest request) =>
+///     ReenterAfter(request.Grid.CompleteAsync(request.Rest), found =>
+///     {
+///         _answers++; // actor state: safe here, on the actor's thread
+///         return found.Bytes;
+///     });
+/// </code></para>
 /// </remarks>
 public abstract class ModuleActor : UntypedActor
 {
@@ -51,10 +62,13 @@ public abstract class ModuleActor : UntypedActor
         var module = (ModuleActor)state!;
         module._served = module.CompleteAsync(module._serving!);
     };
+    private readonly IActorRef _router;
     private readonly CapabilityGuard _guard;
     private readonly CompletionCache _cache;
     private bool[] _pure = [];
     private VerifiedToken? _lastToken;
+    private List<IActorRef>? _registrationWaiters;
+    private readonly IActorRef _self;
 
     /// <param name="name">The module's name, as logs and route listings show it.</param>
     /// <param name="prefixes">The prefixes served, in text notation (<c>echo/</c>, <c>k\x00</c>).</param>
@@ -69,10 +83,13 @@ public abstract class ModuleActor : UntypedActor
         ModuleName = name;
         _prefixes = prefixes.ToArray();
         if (_prefixes.Length == 0) throw new ArgumentException($"module '{name}' serves no prefix", nameof(prefixes));
-        Grid = Client.Grid.Get(Context.System);
-        _guard = Grid.Security;
-        _cache = Grid.Cache;
+        var runtime = Client.Grid.GetRuntime(Context.System);
+        Grid = runtime;
+        _router = runtime.Router;
+        _guard = runtime.Security;
+        _cache = runtime.Cache;
         Log = Context.GetLogger();
+        _self = Self; // for ReenterAfter, which may be called off the actor's thread
         var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
         ProviderName = $"{name}@{address}";
     }
@@ -87,6 +104,7 @@ public abstract class ModuleActor : UntypedActor
     /// <summary>True once the router has acknowledged every prefix.</summary>
     public bool IsRegistered => _registered == _prefixes.Length;
 
+    /// <summary>The grid, to complete other sequences from this module (also <see cref="CompletionRequest.Grid"/>).</summary>
     protected IGrid Grid { get; }
 
     protected ILoggingAdapter Log { get; }
@@ -100,6 +118,43 @@ public abstract class ModuleActor : UntypedActor
     /// <summary>Turns one request into its completion bytes; throw to fail just this request.</summary>
     protected abstract ValueTask<Sequence> CompleteAsync(CompletionRequest request);
 
+    /// <summary>
+    /// Completes a request once <paramref name="task"/> has finished, with what
+    /// <paramref name="continuation"/> makes of its result; the continuation runs on the actor's
+    /// thread, delivered as a message to the module itself, so it may read and change the actor's
+    /// state like any message handler. Return it from <see cref="CompleteAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// If <paramref name="task"/> fails, the continuation does not run and the request fails as a
+    /// thrown exception would (ModuleFailed; BrokenPromise for a cancellation at the deadline); so
+    /// does an exception from the continuation. The request's deadline holds as for any
+    /// asynchronous completion.
+    /// </remarks>
+    protected ValueTask<Sequence> ReenterAfter<T>(Task<T> task, Func<T, Sequence> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        return ReenterAfter(task, value => new ValueTask<Sequence>(continuation(value)));
+    }
+
+    /// <summary>
+    /// As <see cref="ReenterAfter{T}(Task{T}, Func{T, Sequence})"/> with an asynchronous
+    /// continuation: it runs on the actor's thread up to its first <c>await</c> only; after that,
+    /// the same rule as in <see cref="CompleteAsync"/> holds (reenter again to touch state).
+    /// </summary>
+    protected ValueTask<Sequence> ReenterAfter<T>(Task<T> task, Func<T, ValueTask<Sequence>> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(continuation);
+        var result = new TaskCompletionSource<Sequence>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reentry = new Reentry<T>(task, continuation, ExecutionContext.Capture(), result);
+        task.ContinueWith(static (_, state) =>
+        {
+            var (self, message) = ((IActorRef, Reentry))state!;
+            self.Tell(message, ActorRefs.NoSender);
+        }, (_self, (Reentry)reentry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new ValueTask<Sequence>(result.Task);
+    }
+
     /// <summary>Messages other than the kernel protocol's; unhandled by default.</summary>
     protected virtual void OnOtherMessage(object message) => Unhandled(message);
 
@@ -108,7 +163,7 @@ public abstract class ModuleActor : UntypedActor
         // Asked once, here rather than in the constructor: IsPure is virtual.
         _pure = _cache.Enabled ? _prefixes.Select(IsPure).ToArray() : new bool[_prefixes.Length];
         foreach (var prefix in _prefixes)
-            Grid.Router.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
+            _router.Tell(new Register(new RouteSpec(prefix, ModuleName, IsPure(prefix))), Self);
     }
 
     protected sealed override void OnReceive(object message)
@@ -128,18 +183,35 @@ public abstract class ModuleActor : UntypedActor
             case Registered registered:
                 _registered++;
                 Log.Debug("registration acknowledged module={0} prefix={1}", ModuleName, registered.Route.Prefix);
+                if (IsRegistered) AnswerRegistrationWaiters(ModuleRegistered.Instance);
                 break;
             case RegistrationRefused refused:
                 // A module that cannot hold its promise should not pretend to run; stopping
                 // (not throwing) avoids a restart loop that would be refused again.
                 Log.Error("module stopped module={0} prefix={1} reason=registration-refused: {2}",
                     ModuleName, refused.Route.Prefix.ToString(64), refused.Reason);
+                AnswerRegistrationWaiters(new Status.Failure(new InvalidOperationException(
+                    $"module '{ModuleName}' was refused prefix '{refused.Route.Prefix.ToString(64)}': {refused.Reason}")));
                 Context.Stop(Self);
+                break;
+            case Reentry reentry:
+                reentry.Run();
+                break;
+            case AwaitRegistration:
+                if (IsRegistered) Sender.Tell(ModuleRegistered.Instance);
+                else (_registrationWaiters ??= []).Add(Sender);
                 break;
             default:
                 OnOtherMessage(message);
                 break;
         }
+    }
+
+    private void AnswerRegistrationWaiters(object answer)
+    {
+        if (_registrationWaiters is null) return;
+        foreach (var waiter in _registrationWaiters) waiter.Tell(answer);
+        _registrationWaiters = null;
     }
 
     /// <summary>The capability check; serves the request now, once its nonce is replicated, or answers Denied.</summary>
@@ -277,3 +349,21 @@ internal sealed record AdmittedRequest(Complete Request);
 
 /// <summary>A request whose holder-proof nonce another node had already accepted.</summary>
 internal sealed record ReplayedRequest(Complete Request);
+
+/// <summary>
+/// Asks a module to answer <see cref="ModuleRegistered"/> once the router has acknowledged every
+/// one of its prefixes (at once if it already has): how PromiseGrid.TestKit knows a module it
+/// started is routable without polling the route table.
+/// </summary>
+internal sealed class AwaitRegistration
+{
+    public static readonly AwaitRegistration Instance = new();
+    private AwaitRegistration() { }
+}
+
+/// <summary>The answer to <see cref="AwaitRegistration"/>.</summary>
+internal sealed class ModuleRegistered
+{
+    public static readonly ModuleRegistered Instance = new();
+    private ModuleRegistered() { }
+}

@@ -7,7 +7,7 @@ namespace PromiseGrid.Kernel.Protocol;
 // serializer, whose format is docs/wire.md) sees the whole wire vocabulary at once.
 
 /// <summary>Marks a kernel protocol message; the kernel's serializer binds to this interface.</summary>
-public interface IKernelMessage;
+internal interface IKernelMessage;
 
 /// <summary>
 /// Ask the grid to complete <paramref name="Sequence"/>. Sent to the router, which forwards
@@ -24,7 +24,7 @@ public interface IKernelMessage;
 /// <paramref name="Stream"/>: the requester takes <see cref="CompletionPart"/>s ahead of the
 /// completion, from modules that produce their answer piece by piece (say, a GPT writing bytes).
 /// </summary>
-public sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0,
+internal sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0,
     bool Stream = false) : IKernelMessage
 {
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
@@ -72,36 +72,36 @@ public sealed record Completion(long Id, CompletionStatus Status, Sequence Bytes
 /// completion's bytes, and the <see cref="Completion"/> that ends the request still carries all of
 /// them: a requester may ignore parts, and a cache or a ledger never sees them.
 /// </summary>
-public sealed record CompletionPart(long Id, Sequence Bytes) : IKernelMessage;
+internal sealed record CompletionPart(long Id, Sequence Bytes) : IKernelMessage;
 
 /// <summary>What a module promises: to complete sequences starting with <paramref name="Prefix"/>.</summary>
 /// <param name="Pure">Same sequence, same completion: a cache may answer for the module.</param>
-public sealed record RouteSpec(Sequence Prefix, string Module, bool Pure = false);
+internal sealed record RouteSpec(Sequence Prefix, string Module, bool Pure = false);
 
 /// <summary>Register the sender as a provider of <see cref="RouteSpec.Prefix"/>. Answered by <see cref="Registered"/> or <see cref="RegistrationRefused"/>.</summary>
-public sealed record Register(RouteSpec Route) : IKernelMessage;
+internal sealed record Register(RouteSpec Route) : IKernelMessage;
 
 /// <summary>The route is in the router's table and visible to lookups.</summary>
-public sealed record Registered(RouteSpec Route) : IKernelMessage;
+internal sealed record Registered(RouteSpec Route) : IKernelMessage;
 
 /// <summary>The router would not take the route; <paramref name="Reason"/> says why.</summary>
-public sealed record RegistrationRefused(RouteSpec Route, string Reason) : IKernelMessage;
+internal sealed record RegistrationRefused(RouteSpec Route, string Reason) : IKernelMessage;
 
 /// <summary>Withdraw the sender's route for <paramref name="Prefix"/>. Answered by <see cref="Unregistered"/>.</summary>
-public sealed record Unregister(Sequence Prefix) : IKernelMessage;
+internal sealed record Unregister(Sequence Prefix) : IKernelMessage;
 
 /// <summary>The sender's route for <paramref name="Prefix"/> is gone (<paramref name="Existed"/> false if there was none).</summary>
-public sealed record Unregistered(Sequence Prefix, bool Existed) : IKernelMessage;
+internal sealed record Unregistered(Sequence Prefix, bool Existed) : IKernelMessage;
 
 /// <summary>One route as it crosses the wire: the provider is named by its actor path and resolved on each node.</summary>
-public sealed record RouteEntry(Sequence Prefix, string Module, string ProviderPath, bool Pure);
+internal sealed record RouteEntry(Sequence Prefix, string Module, string ProviderPath, bool Pure);
 
 /// <summary>
 /// Every route of one node incarnation: the value each node's router writes under its own address in
 /// the replicated route table. <paramref name="Incarnation"/> is the node's cluster UID, so a
 /// restarted node's routes are told apart from those of the process it replaced.
 /// </summary>
-public sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<RouteEntry> Routes) : IKernelMessage
+internal sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<RouteEntry> Routes) : IKernelMessage
 {
     public bool Equals(NodeRoutes? other) =>
         other is not null && Node == other.Node && Incarnation == other.Incarnation && Routes.SequenceEqual(other.Routes);
@@ -113,7 +113,7 @@ public sealed record NodeRoutes(string Node, long Incarnation, ImmutableArray<Ro
 /// Local only: the node is about to leave, so the router withdraws its routes from the
 /// replicated table (other nodes stop routing here) and answers <see cref="Akka.Done"/>.
 /// </summary>
-public sealed class WithdrawRoutes
+internal sealed class WithdrawRoutes
 {
     public static readonly WithdrawRoutes Instance = new();
     private WithdrawRoutes() { }

@@ -13,6 +13,8 @@ public sealed class RouteTable
 {
     private State _state = new(PrefixTrie<Route>.Empty, []);
 
+    internal RouteTable() { }
+
     /// <summary>The routes in use: local ones and those of reachable members.</summary>
     public PrefixTrie<Route> Snapshot => Volatile.Read(ref _state).Active;
 

@@ -15,7 +15,7 @@ public sealed record RouteView(
     [property: JsonPropertyName("pure")] bool Pure,
     [property: JsonPropertyName("reachable")] bool Reachable)
 {
-    public static RouteView Of(Route route, bool reachable) => new(
+    internal static RouteView Of(Route route, bool reachable) => new(
         route.Prefix.ToString(),
         Convert.ToHexStringLower(route.Prefix.Span),
         route.Module,

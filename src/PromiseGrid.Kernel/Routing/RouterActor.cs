@@ -23,7 +23,7 @@ namespace PromiseGrid.Kernel.Routing;
 /// of each one's ledger score), one Forward. Everything that allocates (rebuilding the trie,
 /// replication, logging) happens on route or membership changes, never per completion.
 /// </remarks>
-public sealed class RouterActor : UntypedActor
+internal sealed class RouterActor : UntypedActor
 {
     /// <summary>The replicated map: node address → that node's routes.</summary>
     public static readonly LWWDictionaryKey<string, NodeRoutes> RoutesKey = new("promisegrid-routes");

@@ -17,7 +17,7 @@ namespace PromiseGrid.Kernel.Security;
 /// <remarks>
 /// Cost on the hot path: a token's signatures are verified once and the result is cached by
 /// the token's bytes; a cached token costs a hash of its bytes (or nothing, when a module sees
-/// the same token instance again, see <see cref="ModuleActor"/>), a check against the revocation
+/// the same token instance again, see <see cref="Modules.ModuleActor"/>), a check against the revocation
 /// list only after that list changed, and two time comparisons and a prefix comparison.
 /// A holder-bound token costs one signature verification per request (the proof) on top.
 /// </remarks>
@@ -28,7 +28,7 @@ public sealed class CapabilityGuard
     private readonly ConcurrentDictionary<byte[], VerifiedToken> _verified = new(ByteContentComparer.Instance);
     private readonly ConcurrentDictionary<byte[], VerifiedToken>.AlternateLookup<ReadOnlySpan<byte>> _verifiedBySpan;
 
-    public CapabilityGuard(SecuritySettings settings)
+    internal CapabilityGuard(SecuritySettings settings)
     {
         _settings = settings;
         _openPrefixes = [.. settings.OpenPrefixes];
@@ -40,9 +40,9 @@ public sealed class CapabilityGuard
     /// <summary>True when this node trusts issuers and so checks every request to its modules.</summary>
     public bool Enforced => _settings.Enforced;
 
-    public RevocationList Revoked { get; } = new();
+    internal RevocationList Revoked { get; } = new();
 
-    public NonceBook Nonces { get; } = new();
+    internal NonceBook Nonces { get; } = new();
 
     /// <summary>Tokens verified so far and still cached.</summary>
     public int CachedTokens => _verified.Count;
@@ -51,7 +51,7 @@ public sealed class CapabilityGuard
     internal IActorRef Replicator { get; set; } = ActorRefs.Nobody;
 
     /// <summary>Checks one request. <paramref name="cached"/> lets a caller skip the cache lookup when it sees the same token again.</summary>
-    public GuardVerdict Check(Complete request, ref VerifiedToken? cached)
+    internal GuardVerdict Check(Complete request, ref VerifiedToken? cached)
     {
         if (!_settings.Enforced) return GuardVerdict.Allowed;
         var sequence = request.Sequence.Span;
@@ -120,7 +120,7 @@ public sealed class CapabilityGuard
     /// every node; the revoked link and every chain below it are refused from then on.
     /// </summary>
     /// <exception cref="CapabilityException">The statement is not valid here.</exception>
-    public async Task<RevokedLink> RevokeAsync(ReadOnlyMemory<byte> statement)
+    internal async Task<RevokedLink> RevokeAsync(ReadOnlyMemory<byte> statement)
     {
         if (!_settings.Enforced)
             throw new CapabilityException("this node trusts no issuers (PG_TRUST is empty), so it cannot check a revocation");
@@ -135,7 +135,7 @@ public sealed class CapabilityGuard
     /// passed: the write stands locally and spreads by gossip); false when this node's replica
     /// already held it, i.e. another node accepted the same proof first.
     /// </summary>
-    public async Task<bool> ReplicateNonceAsync(string nonceKey, long expiresUnixMs)
+    internal async Task<bool> ReplicateNonceAsync(string nonceKey, long expiresUnixMs)
     {
         var answer = await Replicator.Ask(new SecurityReplicator.ClaimNonce(nonceKey, expiresUnixMs),
             _settings.ReplicationTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
@@ -146,7 +146,7 @@ public sealed class CapabilityGuard
     /// The capability this node presents for its own requests: its token, with a fresh holder
     /// proof over <paramref name="sequence"/> when the token is holder-bound; null when it has none.
     /// </summary>
-    public Capability? OwnCapabilityFor(Sequence sequence)
+    internal Capability? OwnCapabilityFor(Sequence sequence)
     {
         if (_settings.OwnToken is not { } token) return null;
         if (token.Leaf.Holder is null) return _ownBearer ??= new Capability(token.Encoded);

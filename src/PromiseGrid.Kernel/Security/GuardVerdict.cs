@@ -1,7 +1,7 @@
 namespace PromiseGrid.Kernel.Security;
 
 /// <summary>What the guard says about one request.</summary>
-public readonly record struct GuardVerdict(GuardDecision Decision, string? Reason, string? NonceKey, long NonceExpiresUnixMs)
+internal readonly record struct GuardVerdict(GuardDecision Decision, string? Reason, string? NonceKey, long NonceExpiresUnixMs)
 {
     public static readonly GuardVerdict Allowed = new(GuardDecision.Allowed, null, null, 0);
 
@@ -10,7 +10,7 @@ public readonly record struct GuardVerdict(GuardDecision Decision, string? Reaso
     public static GuardVerdict AfterNonce(string key, long expiresUnixMs) => new(GuardDecision.AllowedOnceNonceReplicated, null, key, expiresUnixMs);
 }
 
-public enum GuardDecision : byte
+internal enum GuardDecision : byte
 {
     Allowed,
     Denied,

@@ -6,7 +6,7 @@ namespace PromiseGrid.Kernel.Security;
 /// Holder-proof nonces seen by this node or replicated from others, each kept until its proof
 /// could no longer pass the time check (proof time + proof-skew), so a proof is used once.
 /// </summary>
-public sealed class NonceBook
+internal sealed class NonceBook
 {
     private readonly ConcurrentDictionary<string, long> _expiries = new(StringComparer.Ordinal);
 

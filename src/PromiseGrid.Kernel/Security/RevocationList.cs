@@ -7,7 +7,7 @@ namespace PromiseGrid.Kernel.Security;
 /// the replicated set does: a revocation is forever. <see cref="Version"/> grows with every change, so a
 /// cached token is checked against the list again only after the list changed.
 /// </summary>
-public sealed class RevocationList
+internal sealed class RevocationList
 {
     private volatile FrozenSet<string> _hashes = FrozenSet<string>.Empty;
     private int _version;

@@ -13,8 +13,10 @@ namespace PromiseGrid.Kernel.Security;
 /// needs no token (<c>promisegrid.security.open-prefixes</c>). The completion is
 /// <c>revoked &lt;link hash&gt;</c> once every reachable node has recorded it.
 /// </summary>
-public sealed class RevocationModule() : ModuleActor("revoke", Prefix)
+internal sealed class RevocationModule() : ModuleActor("revoke", Prefix)
 {
+    private readonly CapabilityGuard _security = Client.Grid.GetRuntime(Context.System).Security;
+
     public const string Prefix = "sys/revoke/";
 
     public static Props Props() => Akka.Actor.Props.Create<RevocationModule>();
@@ -24,7 +26,7 @@ public sealed class RevocationModule() : ModuleActor("revoke", Prefix)
         RevokedLink revoked;
         try
         {
-            revoked = await request.Grid.Security.RevokeAsync(request.Rest.Memory).ConfigureAwait(false);
+            revoked = await _security.RevokeAsync(request.Rest.Memory).ConfigureAwait(false);
         }
         catch (CapabilityException error)
         {

@@ -13,7 +13,7 @@ namespace PromiseGrid.Kernel.Security;
 /// <see cref="CapabilityGuard"/>. Writes go to every reachable node at once (write-all) and are
 /// acknowledged when they are there or the replication timeout passed; gossip heals the rest.
 /// </summary>
-public sealed class SecurityReplicator : ReceiveActor, IWithTimers
+internal sealed class SecurityReplicator : ReceiveActor, IWithTimers
 {
     public static readonly GSetKey<string> RevokedKey = new("promisegrid-revoked");
     public static readonly ORSetKey<string> NoncesKey = new("promisegrid-nonces");

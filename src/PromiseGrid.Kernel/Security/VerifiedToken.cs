@@ -6,7 +6,7 @@ namespace PromiseGrid.Kernel.Security;
 /// A token whose signatures have been checked, as the guard caches it: what it allows, and
 /// whether it was revoked as of a given version of the revocation list.
 /// </summary>
-public sealed class VerifiedToken
+internal sealed class VerifiedToken
 {
     private readonly string[] _linkHashes;
     private RevocationCheck _lastCheck = new(-1, null);

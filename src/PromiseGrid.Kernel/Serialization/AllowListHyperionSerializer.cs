@@ -23,7 +23,7 @@ namespace PromiseGrid.Kernel.Serialization;
 /// compares names only and never loads a type, like Hyperion's own filter. Hyperion applies a
 /// type filter only while <c>disallow-unsafe-type</c> is on.
 /// </remarks>
-public sealed class AllowListHyperionSerializer : HyperionSerializer
+internal sealed class AllowListHyperionSerializer : HyperionSerializer
 {
     public AllowListHyperionSerializer(ExtendedActorSystem system) : this(system, ConfigurationFactory.Empty)
     {
@@ -43,7 +43,7 @@ public sealed class AllowListHyperionSerializer : HyperionSerializer
 }
 
 /// <summary>Allows exactly the listed types, whether a name comes short (from the wire) or fully qualified (from a local type).</summary>
-public sealed class ShortNameTypeFilter(ImmutableHashSet<string> allowedShortNames) : ITypeFilter
+internal sealed class ShortNameTypeFilter(ImmutableHashSet<string> allowedShortNames) : ITypeFilter
 {
     // The same normalization as Hyperion's TypeEx.GetShortAssemblyQualifiedName (internal there).
     private static readonly string CoreAssemblySuffix = CoreSuffix();

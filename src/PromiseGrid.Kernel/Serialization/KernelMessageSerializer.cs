@@ -50,7 +50,7 @@ namespace PromiseGrid.Kernel.Serialization;
 /// <see cref="SerializationException"/>.
 /// </para>
 /// </remarks>
-public sealed class KernelMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
     public const int SerializerId = 150;

@@ -10,7 +10,7 @@ namespace PromiseGrid.Modules.Gpt;
 /// for <see cref="WaitTurnAsync">its turn</see> off it; every admitted request must
 /// <see cref="Leave"/> once, and every turn taken must be <see cref="EndTurn">ended</see>.
 /// </remarks>
-public sealed class GenerationGate
+internal sealed class GenerationGate
 {
     private readonly SemaphoreSlim _turns;
     private readonly int _limit;

@@ -29,7 +29,7 @@ namespace PromiseGrid.Modules.Gpt;
 /// <param name="Count">Bytes to generate (fewer when the stop byte comes first).</param>
 /// <param name="Sampling">Temperature, top-k, seed and stop byte, as <see cref="Generator"/> takes them.</param>
 /// <param name="Prompt">The bytes to continue.</param>
-public sealed record GptRequest(int Count, SamplingOptions Sampling, Sequence Prompt)
+internal sealed record GptRequest(int Count, SamplingOptions Sampling, Sequence Prompt)
 {
     /// <summary>Temperature when the request names none.</summary>
     public const float DefaultTemperature = 0.8f;

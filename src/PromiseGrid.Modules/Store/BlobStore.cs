@@ -1,8 +1,4 @@
-using System.Runtime.CompilerServices;
 using PromiseGrid.Core.Content;
-
-// The tests pause a write between its fsync and its rename (BlobStore.BeforeRename).
-[assembly: InternalsVisibleTo("PromiseGrid.Modules.Tests")]
 
 namespace PromiseGrid.Modules.Store;
 
@@ -25,7 +21,7 @@ namespace PromiseGrid.Modules.Store;
 /// <para>The methods block on disk I/O: call them off an actor's thread. They are safe to call
 /// concurrently; two writers of the same CID both succeed (content addressing: same bytes).</para>
 /// </remarks>
-public sealed class BlobStore
+internal sealed class BlobStore
 {
     public const string BlobsFolderName = "blobs";
     public const string TempFolderName = "tmp";
@@ -197,7 +193,7 @@ public sealed class BlobStore
 }
 
 /// <summary>What <see cref="BlobStore.Write"/> did.</summary>
-public enum BlobWrite
+internal enum BlobWrite
 {
     /// <summary>The blob is now on disk, durable.</summary>
     Written,

@@ -13,7 +13,7 @@ namespace PromiseGrid.Modules.Store;
 /// runtime maps "libc" to the platform's C library, e.g. libc.so.6). On Windows, where a
 /// directory cannot be flushed this way and NTFS journals its metadata, it does nothing.
 /// </remarks>
-public static class DirectoryFlush
+internal static class DirectoryFlush
 {
     private const int ReadOnly = 0; // O_RDONLY, the same on Linux and macOS
 

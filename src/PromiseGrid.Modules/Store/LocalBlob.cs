@@ -1,7 +1,7 @@
 namespace PromiseGrid.Modules.Store;
 
 /// <summary>What this node's disk holds for one CID: the verified bytes, nothing, or a copy that failed verification.</summary>
-public readonly record struct LocalBlob(LocalBlobState State, ReadOnlyMemory<byte> Bytes, string? Fault)
+internal readonly record struct LocalBlob(LocalBlobState State, ReadOnlyMemory<byte> Bytes, string? Fault)
 {
     public static LocalBlob Missing { get; } = new(LocalBlobState.Missing, ReadOnlyMemory<byte>.Empty, null);
 
@@ -13,7 +13,7 @@ public readonly record struct LocalBlob(LocalBlobState State, ReadOnlyMemory<byt
 }
 
 /// <summary>The state of this node's copy of a blob.</summary>
-public enum LocalBlobState
+internal enum LocalBlobState
 {
     /// <summary>The file is there and its bytes hash to the CID.</summary>
     Found,

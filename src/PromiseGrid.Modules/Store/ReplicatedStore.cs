@@ -23,7 +23,7 @@ namespace PromiseGrid.Modules.Store;
 /// they pass when nodes enforce capabilities (PG_TRUST).
 /// Safe to use from any thread: it holds no mutable state but an id counter.
 /// </remarks>
-internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, IGrid grid, Address self, ILoggingAdapter log)
+internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, IGridRuntime grid, Address self, ILoggingAdapter log)
 {
     private long _nextId;
 

@@ -65,7 +65,7 @@ public sealed class StoreModule : ModuleActor
     {
         _settings = settings ?? StoreSettings.Create(Context.System.Settings.Config);
         var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
-        _store = new ReplicatedStore(new BlobStore(_settings.Folder), _settings, Grid, self, Log);
+        _store = new ReplicatedStore(new BlobStore(_settings.Folder), _settings, Kernel.Client.Grid.GetRuntime(Context.System), self, Log);
     }
 
     /// <summary>The store with the settings of the actor system's config.</summary>

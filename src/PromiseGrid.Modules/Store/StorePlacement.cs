@@ -18,7 +18,7 @@ namespace PromiseGrid.Modules.Store;
 /// copy on the top-ranked nodes and, when one of them fails, on the next one down; a get asks
 /// the nodes in the same order, so a blob is normally found at the first or second ask.
 /// </remarks>
-public static class StorePlacement
+internal static class StorePlacement
 {
     /// <summary><paramref name="nodes"/> ordered best first for <paramref name="cid"/> (ties, which need equal 64-bit scores, by address).</summary>
     public static IReadOnlyList<Address> Rank(Cid cid, IEnumerable<Address> nodes) =>

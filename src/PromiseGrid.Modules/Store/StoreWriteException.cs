@@ -6,7 +6,7 @@ namespace PromiseGrid.Modules.Store;
 /// <c>store folder '/data/store' is full: No space left on device : '/data/store/tmp/...'</c>.
 /// Nothing partial is left under blobs/ when this is thrown, and the temp file is gone.
 /// </summary>
-public sealed class StoreWriteException(string message, bool diskFull, Exception inner) : IOException(message, inner)
+internal sealed class StoreWriteException(string message, bool diskFull, Exception inner) : IOException(message, inner)
 {
     /// <summary>
     /// True when the disk (or the user's quota) is full: the grid lacks capacity, so a put

@@ -21,7 +21,7 @@ namespace PromiseGrid.Modules.Wasm;
 /// or <see cref="AllocFailed"/>.</item>
 /// </list>
 /// </summary>
-public static class GuestAbi
+internal static class GuestAbi
 {
     public const string MemoryExport = "memory";
     public const string AllocExport = "grid_alloc";

@@ -3,7 +3,7 @@ using PromiseGrid.Core.Capabilities;
 namespace PromiseGrid.Kernel.Tests.Caching;
 
 /// <summary>A module's node answers a repeated pure request from its cache: the module runs once.</summary>
-public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class CachedModuleTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
     [Fact]
     public async Task A_repeated_request_for_a_pure_route_runs_the_module_once()
@@ -21,8 +21,8 @@ public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(Lo
         await calls.ExpectMsgAsync("count/a", Patience);
         await calls.ExpectMsgAsync("count/b", Patience);
         await calls.ExpectNoMsgAsync(Quiet);
-        Assert.Equal(1, Grid.Cache.Hits);
-        Assert.Equal(2, Grid.Cache.Misses);
+        Assert.Equal(1, Runtime.Cache.Hits);
+        Assert.Equal(2, Runtime.Cache.Misses);
     }
 
     [Fact]
@@ -36,8 +36,8 @@ public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(Lo
 
         await calls.ExpectMsgAsync("count/a", Patience);
         await calls.ExpectMsgAsync("count/a", Patience);
-        Assert.Equal(0, Grid.Cache.Count);
-        Assert.Equal(0, Grid.Cache.Misses);
+        Assert.Equal(0, Runtime.Cache.Count);
+        Assert.Equal(0, Runtime.Cache.Misses);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(Lo
 
         await calls.ExpectMsgAsync("count/fail", Patience);
         await calls.ExpectMsgAsync("count/fail", Patience);
-        Assert.Equal(0, Grid.Cache.Count);
+        Assert.Equal(0, Runtime.Cache.Count);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(Lo
             {LocalConfig}
             promisegrid.cache.enabled = off
             """).WithFallback(GridSettings.DefaultConfig()));
-        var grid = PromiseGrid.Kernel.Client.Grid.Get(system);
+        var grid = PromiseGrid.Kernel.Client.Grid.GetRuntime(system);
         var calls = CreateTestProbe(system);
         system.ActorOf(Props.Create(() => new CountingModule(calls.Ref, true)));
         await AwaitAssertAsync(() => Assert.NotEmpty(grid.Routes.Snapshot.ValuesOf(Seq("count/").Span)), Patience);
@@ -83,7 +83,7 @@ public sealed class CachedModuleTests(ITestOutputHelper output) : GridTestKit(Lo
             {LocalConfig}
             promisegrid.security.trust = "{root.PublicKeyText}"
             """).WithFallback(GridSettings.DefaultConfig()));
-        var grid = PromiseGrid.Kernel.Client.Grid.Get(system);
+        var grid = PromiseGrid.Kernel.Client.Grid.GetRuntime(system);
         system.ActorOf(Props.Create(() => new CountingModule(ActorRefs.Nobody, true)));
         await AwaitAssertAsync(() => Assert.NotEmpty(grid.Routes.Snapshot.ValuesOf(Seq("count/").Span)), Patience);
         var token = CapabilityToken.Issue(root, Seq("count/").Span, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));

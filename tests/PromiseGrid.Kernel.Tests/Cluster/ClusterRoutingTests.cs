@@ -20,9 +20,9 @@ public sealed class BlackHoleModule(string prefix) : ModuleActor("black-hole", p
 /// replicated route table, remote completion, local preference, and what happens to routes
 /// and in-flight requests when a node dies.
 /// </summary>
-public sealed class ClusterRoutingTests : TestKit
+public sealed class ClusterRoutingTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
@@ -54,12 +54,12 @@ public sealed class ClusterRoutingTests : TestKit
         await AwaitRouteAsync(A, "only-c/", Node(c));
         await AwaitRouteAsync(b, "only-c/", Node(c));
 
-        var completion = await Grid.Get(A).CompleteAsync(Sequence.FromText(@"only-c/hello\x00\xff"), TimeSpan.FromSeconds(5));
+        var completion = await Grid.GetRuntime(A).CompleteAsync(Sequence.FromText(@"only-c/hello\x00\xff"), TimeSpan.FromSeconds(5));
 
         Assert.True(completion.IsCompleted, completion.Reason);
         Assert.Equal(Sequence.FromText(@"hello\x00\xff"), completion.Bytes);
         Assert.Equal($"named-echo@{Node(c)}", completion.Provider);
-        var view = Assert.Single(Grid.Get(A).Routes.Views(), v => v.Prefix == "only-c/");
+        var view = Assert.Single(Grid.GetRuntime(A).Routes.Views(), v => v.Prefix == "only-c/");
         Assert.Equal(Node(c).ToString(), view.Node);
         Assert.True(view.Reachable);
     }
@@ -70,11 +70,11 @@ public sealed class ClusterRoutingTests : TestKit
         var (_, c) = await StartThreeNodesAsync();
         c.ActorOf(Props.Create(() => new NamedEchoModule("big/")));
         await AwaitRouteAsync(A, "big/", Node(c));
-        var bytes = new byte[Grid.Get(A).Settings.MaxSequenceBytes];
+        var bytes = new byte[Grid.GetRuntime(A).Settings.MaxSequenceBytes];
         Random.Shared.NextBytes(bytes);
         "big/"u8.CopyTo(bytes);
 
-        var completion = await Grid.Get(A).CompleteAsync(new Sequence(bytes), TimeSpan.FromSeconds(15));
+        var completion = await Grid.GetRuntime(A).CompleteAsync(new Sequence(bytes), TimeSpan.FromSeconds(15));
 
         Assert.True(completion.IsCompleted, completion.Reason);
         Assert.True(completion.Bytes.Span.SequenceEqual(bytes.AsSpan(4)));
@@ -92,9 +92,9 @@ public sealed class ClusterRoutingTests : TestKit
         await AwaitRouteAsync(A, "relay/", Node(A));
         var parts = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        var streamed = await Grid.Get(A).CompleteAsync(Sequence.FromText("parts/remote"), null, part => parts.Enqueue(part.ToString()),
+        var streamed = await Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("parts/remote"), null, part => parts.Enqueue(part.ToString()),
             TimeSpan.FromSeconds(5));
-        var relayed = await Grid.Get(A).CompleteAsync(Sequence.FromText("relay/hops/"), TimeSpan.FromSeconds(5));
+        var relayed = await Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("relay/hops/"), TimeSpan.FromSeconds(5));
 
         Assert.Equal("remote|streamed", streamed.Bytes.ToString());
         Assert.Equal(["r", "e", "m", "o", "t", "e"], parts);
@@ -112,11 +112,11 @@ public sealed class ClusterRoutingTests : TestKit
 
         for (var i = 0; i < 5; i++)
         {
-            Assert.Equal($"named-echo@{Node(A)}", (await Grid.Get(A).CompleteAsync(Sequence.FromText("both/x"))).Provider);
-            Assert.Equal($"named-echo@{Node(c)}", (await Grid.Get(c).CompleteAsync(Sequence.FromText("both/x"))).Provider);
+            Assert.Equal($"named-echo@{Node(A)}", (await Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("both/x"))).Provider);
+            Assert.Equal($"named-echo@{Node(c)}", (await Grid.GetRuntime(c).CompleteAsync(Sequence.FromText("both/x"))).Provider);
         }
         // From b, where neither is local, one of the two answers.
-        Assert.True((await Grid.Get(b).CompleteAsync(Sequence.FromText("both/x"))).IsCompleted);
+        Assert.True((await Grid.GetRuntime(b).CompleteAsync(Sequence.FromText("both/x"))).IsCompleted);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class ClusterRoutingTests : TestKit
         await AwaitRouteAsync(A, "retry/", Node(c));
 
         // The request goes to c, the only provider, which will never answer.
-        var inFlight = Grid.Get(A).CompleteAsync(Sequence.FromText("retry/payload"), TimeSpan.FromSeconds(30));
+        var inFlight = Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("retry/payload"), TimeSpan.FromSeconds(30));
 
         b.ActorOf(Props.Create(() => new NamedEchoModule("retry/")));
         await AwaitRouteAsync(A, "retry/", Node(b));
@@ -142,13 +142,13 @@ public sealed class ClusterRoutingTests : TestKit
         Assert.Equal("payload", completion.Bytes.ToString());
         await AwaitAssertAsync(() =>
         {
-            Assert.DoesNotContain(Grid.Get(A).Routes.Snapshot.ValuesOf(Sequence.FromText("retry/").Span), r => r.Node == Node(c));
-            Assert.Contains(Grid.Get(A).Routes.Views(), v => v.Prefix == "retry/" && v.Node == Node(c).ToString() && !v.Reachable);
+            Assert.DoesNotContain(Grid.GetRuntime(A).Routes.Snapshot.ValuesOf(Sequence.FromText("retry/").Span), r => r.Node == Node(c));
+            Assert.Contains(Grid.GetRuntime(A).Routes.Views(), v => v.Prefix == "retry/" && v.Node == Node(c).ToString() && !v.Reachable);
         }, Patience);
 
         // Once the survivors down c, its routes leave the table altogether.
         await AwaitAssertAsync(() =>
-            Assert.DoesNotContain(Grid.Get(A).Routes.Views(), v => v.Node == Node(c).ToString()), TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(Grid.GetRuntime(A).Routes.Views(), v => v.Node == Node(c).ToString()), TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -157,7 +157,7 @@ public sealed class ClusterRoutingTests : TestKit
         var (_, c) = await StartThreeNodesAsync(crashingC: true);
         c.ActorOf(Props.Create(() => new BlackHoleModule("gone/")));
         await AwaitRouteAsync(A, "gone/", Node(c));
-        var inFlight = Grid.Get(A).CompleteAsync(Sequence.FromText("gone/x"), TimeSpan.FromSeconds(30));
+        var inFlight = Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("gone/x"), TimeSpan.FromSeconds(30));
 
         await c.Terminate();
 
@@ -175,8 +175,8 @@ public sealed class ClusterRoutingTests : TestKit
         await CoordinatedShutdown.Get(b).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
 
         await AwaitAssertAsync(() =>
-            Assert.DoesNotContain(Grid.Get(A).Routes.Views(), v => v.Prefix == "leaving/"), Patience);
-        Assert.Equal(CompletionStatus.NoRoute, (await Grid.Get(A).CompleteAsync(Sequence.FromText("leaving/x"))).Status);
+            Assert.DoesNotContain(Grid.GetRuntime(A).Routes.Views(), v => v.Prefix == "leaving/"), Patience);
+        Assert.Equal(CompletionStatus.NoRoute, (await Grid.GetRuntime(A).CompleteAsync(Sequence.FromText("leaving/x"))).Status);
     }
 
     private async Task<(ActorSystem B, ActorSystem C)> StartThreeNodesAsync(bool crashingC = false)
@@ -189,7 +189,7 @@ public sealed class ClusterRoutingTests : TestKit
         var seed = Akka.Cluster.Cluster.Get(A).SelfAddress;
         foreach (var system in new[] { A, b, c })
         {
-            Grid.Get(system); // every node runs a router
+            Grid.GetRuntime(system); // every node runs a router
             Akka.Cluster.Cluster.Get(system).Join(seed);
         }
         await AwaitAssertAsync(() =>
@@ -202,7 +202,7 @@ public sealed class ClusterRoutingTests : TestKit
 
     private Task AwaitRouteAsync(ActorSystem on, string prefix, Address node) =>
         AwaitAssertAsync(() =>
-            Assert.Contains(Grid.Get(on).Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span), r => r.Node == node),
+            Assert.Contains(Grid.GetRuntime(on).Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span), r => r.Node == node),
             Patience);
 
     private static Address Node(ActorSystem system) => Akka.Cluster.Cluster.Get(system).SelfAddress;

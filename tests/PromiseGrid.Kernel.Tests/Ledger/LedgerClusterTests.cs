@@ -24,9 +24,9 @@ public sealed class SwitchableModule(AnswerSwitch answers) : ModuleActor("slow",
 /// provider stops answering: the ledger counts exactly what the requester saw, the choice
 /// moves to the other node, and once the local provider answers again it earns its way back.
 /// </summary>
-public sealed class LedgerClusterTests : TestKit
+public sealed class LedgerClusterTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = GridTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
         """;
@@ -51,8 +51,8 @@ public sealed class LedgerClusterTests : TestKit
         var localAnswers = new AnswerSwitch { Silent = true };
         A.ActorOf(Props.Create(() => new SwitchableModule(localAnswers)));
         b.ActorOf(Props.Create(() => new SwitchableModule(new AnswerSwitch())));
-        await AwaitAssertAsync(() => Assert.Equal(2, Grid.Get(A).Routes.Snapshot.ValuesOf(Sequence.FromText("slow/").Span).Length), Patience);
-        var grid = Grid.Get(A);
+        await AwaitAssertAsync(() => Assert.Equal(2, Grid.GetRuntime(A).Routes.Snapshot.ValuesOf(Sequence.FromText("slow/").Span).Length), Patience);
+        var grid = Grid.GetRuntime(A);
         var onA = $"slow@{Node(A)}";
         var onB = $"slow@{Node(b)}";
 
@@ -99,7 +99,7 @@ public sealed class LedgerClusterTests : TestKit
         var seed = Akka.Cluster.Cluster.Get(A).SelfAddress;
         foreach (var system in new[] { A, _b })
         {
-            Grid.Get(system);
+            Grid.GetRuntime(system);
             Akka.Cluster.Cluster.Get(system).Join(seed);
         }
         await AwaitAssertAsync(() =>

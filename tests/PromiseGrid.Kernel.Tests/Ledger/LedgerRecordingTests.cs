@@ -6,9 +6,9 @@ namespace PromiseGrid.Kernel.Tests.Ledger;
 /// The requester records each outcome in its node's ledger, against the route the request took,
 /// and logs each broken promise once at WARNING.
 /// </summary>
-public sealed class LedgerRecordingTests(ITestOutputHelper output) : GridTestKit(LocalConfig, output)
+public sealed class LedgerRecordingTests(ITestOutputHelper output) : KernelTestKit(LocalConfig, output)
 {
-    private PromiseRecord RecordOf(string module, string prefix) => Grid.Ledger.For($"{module}@{SelfAddress}", Seq(prefix));
+    private PromiseRecord RecordOf(string module, string prefix) => Runtime.Ledger.For($"{module}@{SelfAddress}", Seq(prefix));
 
     [Fact]
     public async Task The_router_attaches_each_routes_ledger_record_once()
@@ -101,7 +101,7 @@ public sealed class LedgerRecordingTests(ITestOutputHelper output) : GridTestKit
         AssertStatus(CompletionStatus.NoRoute, await Bounded(Grid.CompleteAsync(Seq("nobody/home"))));
         AssertStatus(CompletionStatus.TooLarge, await Bounded(Grid.CompleteAsync(new Sequence(new byte[Grid.Settings.MaxSequenceBytes + 1]))));
 
-        var only = Assert.Single(Grid.Ledger.Records());
+        var only = Assert.Single(Runtime.Ledger.Records());
         Assert.Equal((0, 0), (only.Kept, only.Broken));
     }
 

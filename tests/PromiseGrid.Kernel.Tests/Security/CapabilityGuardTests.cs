@@ -8,7 +8,7 @@ namespace PromiseGrid.Kernel.Tests.Security;
 /// A node that trusts an issuer (promisegrid.security.trust): every request to its modules is
 /// checked before the module sees it; refusals are Denied with the reason.
 /// </summary>
-public sealed class CapabilityGuardTests(ITestOutputHelper output) : GridTestKit(TrustingConfig, output)
+public sealed class CapabilityGuardTests(ITestOutputHelper output) : KernelTestKit(TrustingConfig, output)
 {
     private static readonly GridKey Root = GridKey.Generate();
     private static readonly GridKey Alice = GridKey.Generate();
@@ -90,7 +90,7 @@ public sealed class CapabilityGuardTests(ITestOutputHelper output) : GridTestKit
             AssertStatus(CompletionStatus.Completed, completion);
         }
 
-        Assert.Equal(1, Grid.Security.CachedTokens);
+        Assert.Equal(1, Runtime.Security.CachedTokens);
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class CapabilityGuardTests(ITestOutputHelper output) : GridTestKit
             {TrustingConfig}
             promisegrid.security.token = "{token.ToText()}"
             """).WithFallback(GridSettings.DefaultConfig()));
-        var grid = PromiseGrid.Kernel.Client.Grid.Get(system);
+        var grid = PromiseGrid.Kernel.Client.Grid.GetRuntime(system);
         system.ActorOf(Props.Create(() => new WitnessModule(ActorRefs.Nobody)));
         system.ActorOf(Props.Create<RelayModule>());
         await AwaitAssertAsync(() =>

@@ -20,7 +20,7 @@ public sealed class WireEchoActor : ReceiveActor
 /// for; a message that must not arrive is shown absent by a later one that arrives first on
 /// the same (ordered) connection.
 /// </summary>
-public sealed class KernelMessageRemotingTests : TestKit
+public sealed class KernelMessageRemotingTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string RemoteConfig = """
         akka.loglevel = WARNING
@@ -118,8 +118,8 @@ public sealed class KernelMessageRemotingTests : TestKit
         var plainConfig = ConfigurationFactory.ParseString(RemoteConfig);
         var c = Start("node-c", plainConfig);
         var d = Start("node-d", plainConfig);
-        _ = PromiseGrid.Kernel.Client.Grid.Get(c);
-        _ = PromiseGrid.Kernel.Client.Grid.Get(d);
+        _ = PromiseGrid.Kernel.Client.Grid.GetRuntime(c);
+        _ = PromiseGrid.Kernel.Client.Grid.GetRuntime(d);
         d.ActorOf(Props.Create<WireEchoActor>(), "echo");
         var probe = CreateTestProbe(c);
         var echo = await EchoOn(c, d);

@@ -86,13 +86,13 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
 
         var first = await CompleteTextAsync("gpt/s=1/hello");
         var other = await CompleteTextAsync("gpt/s=2/hello");
-        var hits = Grid.Cache.Hits;
+        var hits = Runtime.Cache.Hits;
         var again = await CompleteTextAsync("gpt/s=1/hello");
 
         Assert.NotEqual(first.Bytes, other.Bytes);
         Assert.Equal(first.Bytes, again.Bytes);
-        Assert.Equal(hits + 1, Grid.Cache.Hits); // the route is pure: the repeat was not generated again
-        Assert.Contains(Grid.Routes.Snapshot.ValuesOf(Sequence.FromText("gpt/").Span), route => route.Pure);
+        Assert.Equal(hits + 1, Runtime.Cache.Hits); // the route is pure: the repeat was not generated again
+        Assert.Contains(Runtime.Routes.Snapshot.ValuesOf(Sequence.FromText("gpt/").Span), route => route.Pure);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace PromiseGrid.Modules.Tests.Store;
 /// placement on the top-ranked nodes, gets from any node, replicas that lie, repair, and a
 /// holder that dies or cannot write.
 /// </summary>
-public sealed class StoreClusterTests : TestKit
+public sealed class StoreClusterTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string ClusterConfig = """
         akka.loglevel = WARNING
@@ -226,7 +226,7 @@ public sealed class StoreClusterTests : TestKit
         var seed = Cluster.Get(A).SelfAddress;
         foreach (var system in new[] { A, b, c })
         {
-            Grid.Get(system);
+            Grid.GetRuntime(system);
             Cluster.Get(system).Join(seed);
         }
         await AwaitAssertAsync(() =>
@@ -258,7 +258,7 @@ public sealed class StoreClusterTests : TestKit
         {
             foreach (var system in new[] { A }.Concat(_others))
             foreach (var prefix in new[] { StoreModule.ReplicaPutPrefix, StoreModule.ReplicaGetPrefix, StoreModule.ReplicaHasPrefix })
-                Assert.Equal(count, Grid.Get(system).Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span).Select(r => r.Node).Distinct().Count());
+                Assert.Equal(count, Grid.GetRuntime(system).Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span).Select(r => r.Node).Distinct().Count());
         }, Patience);
 
     private BlobStore DiskOf(ActorSystem system) => new(_folders[system]);
@@ -277,7 +277,7 @@ public sealed class StoreClusterTests : TestKit
     }
 
     private static Task<Completion> CompleteAsync(ActorSystem on, string prefix, byte[] rest) =>
-        Grid.Get(on).CompleteAsync(Sequence.FromText(prefix).Concat(new Sequence(rest)), Deadline).WaitAsync(Patience);
+        Grid.GetRuntime(on).CompleteAsync(Sequence.FromText(prefix).Concat(new Sequence(rest)), Deadline).WaitAsync(Patience);
 
     private static void AssertStatus(CompletionStatus expected, Completion completion) =>
         Assert.True(completion.Status == expected,

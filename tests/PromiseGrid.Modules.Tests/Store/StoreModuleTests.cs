@@ -84,7 +84,7 @@ public sealed class StoreModuleTests(ITestOutputHelper output) : ModuleTestKit(L
 
         foreach (var prefix in Prefixes)
         {
-            var route = Assert.Single(Grid.Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span));
+            var route = Assert.Single(Runtime.Routes.Snapshot.ValuesOf(Sequence.FromText(prefix).Span));
             Assert.Equal("store", route.Module);
             Assert.Equal(prefix == "store/get/", route.Pure);
         }

@@ -1,18 +1,16 @@
 using System.Text;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
+using PromiseGrid.TestKit;
 
 namespace PromiseGrid.Kernel.Tests;
 
-/// <summary>Shared configs and helpers: a TestKit whose system runs the grid (router and client).</summary>
-public abstract class GridTestKit(string config, ITestOutputHelper output)
-    : TestKit(ConfigurationFactory.ParseString(config), output: output)
+/// <summary>
+/// PromiseGrid.TestKit's <see cref="GridTestKit"/> (a system running the grid, module start,
+/// status assertions) plus what only the kernel's own tests need: cluster configs, route
+/// lookups, raw registrations and deadlines.
+/// </summary>
+public abstract class KernelTestKit(string config, ITestOutputHelper output) : GridTestKit(config, output)
 {
-    public const string LocalConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = local
-        """;
-
     /// <summary>
     /// The base of every in-process cluster test: loopback remoting on a free port and fast
     /// replication; each test adds its failure-detector (and downing) settings.
@@ -28,13 +26,11 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
 
         """;
 
-    /// <summary>Long enough for any reply that is due; tests never wait this long when all is well.</summary>
-    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
-
     /// <summary>How long to watch for a message that must not come.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
 
-    protected IGrid Grid => PromiseGrid.Kernel.Client.Grid.Get(Sys);
+    /// <summary>The grid as the node runs it: router, routes, cache, ledger, security.</summary>
+    protected IGridRuntime Runtime => PromiseGrid.Kernel.Client.Grid.GetRuntime(Sys);
 
     protected Address SelfAddress => ((ExtendedActorSystem)Sys).Provider.DefaultAddress;
 
@@ -45,18 +41,14 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
     protected static long DeadlineIn(TimeSpan span) => DateTimeOffset.UtcNow.Add(span).ToUnixTimeMilliseconds();
 
     /// <summary>Routes currently registered for exactly <paramref name="prefix"/>.</summary>
-    protected IReadOnlyList<Route> RoutesOf(string prefix) => Grid.Routes.Snapshot.ValuesOf(Seq(prefix).Span);
+    protected IReadOnlyList<Route> RoutesOf(string prefix) => Runtime.Routes.Snapshot.ValuesOf(Seq(prefix).Span);
 
-    /// <summary>Starts a module and waits until the router routes every one of its prefixes to it.</summary>
+    /// <summary>Starts a module, waits until it is routed, and checks it serves each of <paramref name="prefixes"/>.</summary>
     protected async Task<IActorRef> StartModuleAsync(Props props, params string[] prefixes)
     {
-        _ = Grid; // the router must exist before the module registers
-        var module = Sys.ActorOf(props);
-        await AwaitAssertAsync(() =>
-        {
-            foreach (var prefix in prefixes)
-                Assert.Contains(RoutesOf(prefix), route => route.Provider.Equals(module));
-        }, Patience);
+        var module = await base.StartModuleAsync(props); // base: this overload would call itself
+        foreach (var prefix in prefixes)
+            Assert.Contains(RoutesOf(prefix), route => route.Provider.Equals(module));
         return module;
     }
 
@@ -64,15 +56,10 @@ public abstract class GridTestKit(string config, ITestOutputHelper output)
     protected async Task RegisterAsync(TestProbe probe, string prefix, string module = "probe", bool pure = false)
     {
         var spec = new RouteSpec(Seq(prefix), module, pure);
-        Grid.Router.Tell(new Register(spec), probe.Ref);
+        Runtime.Router.Tell(new Register(spec), probe.Ref);
         var ack = await probe.ExpectMsgAsync<Registered>(Patience);
         Assert.Equal(spec, ack.Route);
     }
-
-    /// <summary>Asserts the status, showing the reason and provider when it differs.</summary>
-    protected static void AssertStatus(CompletionStatus expected, Completion completion) =>
-        Assert.True(completion.Status == expected,
-            $"expected {expected} but got {completion.Status} from {completion.Provider}: {completion.Reason}");
 
     /// <summary>Bounds an awaited completion, so a hang fails the test instead of stalling it.</summary>
     protected static Task<T> Bounded<T>(Task<T> task) => task.WaitAsync(Patience);
