@@ -26,6 +26,8 @@ public sealed class PackageFeed : IAsyncLifetime
     {
         await Command.RunAsync(RepoPaths.Root, null, "dotnet", "pack", "PromiseGrid.sln", "-c", "Release", "-o", Folder,
             $"-p:Version={Version}", "--nologo", "-v:q");
+        // As a user does once: the templates from the package, into this feed's own hive.
+        await DotnetNewAsync(Folder, "install", Package("PromiseGrid.Templates"));
     }
 
     public Task DisposeAsync()

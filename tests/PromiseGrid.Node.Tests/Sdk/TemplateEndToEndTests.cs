@@ -18,7 +18,6 @@ public sealed class TemplateEndToEndTests(PackageFeed feed)
     public async Task A_module_from_the_template_passes_its_tests_and_a_stock_node_serves_it()
     {
         var work = feed.NewWorkFolder();
-        await feed.DotnetNewAsync(work, "install", feed.Package("PromiseGrid.Templates"));
         await feed.DotnetNewAsync(work, "promisegrid-module", "-n", "Acme.Upper");
 
         var tests = await Command.RunAsync(Path.Combine(work, "Acme.Upper"), null, "dotnet", "test", "--nologo");
@@ -41,7 +40,6 @@ public sealed class TemplateEndToEndTests(PackageFeed feed)
     public async Task A_node_from_the_template_joins_a_stock_nodes_grid_and_its_module_answers_there()
     {
         var work = feed.NewWorkFolder();
-        await feed.DotnetNewAsync(work, "install", feed.Package("PromiseGrid.Templates"));
         await feed.DotnetNewAsync(work, "promisegrid-node", "-n", "Acme.Node");
         var project = Path.Combine(work, "Acme.Node");
         await Command.RunAsync(project, null, "dotnet", "build", "--nologo", "-v:q");
