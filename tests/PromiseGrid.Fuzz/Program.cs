@@ -35,7 +35,7 @@ internal static class Harness
                 return 0;
         }
         var target = args[0];
-        if (!FuzzTargets.Names.Contains(target)) return Usage();
+        if (!FuzzTargets.Names.Contains(target) && target != FuzzTargets.SelfTest) return Usage();
         if (args.Length > 1) return Replay(target, args[1..]);
 
         // Out of process: a stack overflow or a hang kills only the child that SharpFuzz restarts,
