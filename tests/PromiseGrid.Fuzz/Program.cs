@@ -89,8 +89,17 @@ internal static class Harness
                 Console.Error.WriteLine($"fuzz: {path} is missing; publish the harness into {dir} first");
                 return 2;
             }
-            var types = Fuzzer.Instrument(path, _ => true, Options.Value);
-            Console.WriteLine($"fuzz: instrumented {name} ({types.Count()} types)");
+            try
+            {
+                var types = Fuzzer.Instrument(path, _ => true, Options.Value);
+                Console.WriteLine($"fuzz: instrumented {name} ({types.Count()} types)");
+            }
+            catch (InstrumentationException e)
+            {
+                // Say, already instrumented: fuzz.sh publishes a fresh copy before each instrumenting.
+                Console.Error.WriteLine($"fuzz: {path}: {e.Message}");
+                return 2;
+            }
         }
         return 0;
     }

@@ -13,7 +13,6 @@
 # FUZZ_TIMEOUT_MS (one input's time limit, 5000), FUZZ_NO_BUILD=1 (use the last build as is).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
 config="${FUZZ_CONFIGURATION:-Release}"
 timeout_ms="${FUZZ_TIMEOUT_MS:-5000}"
 out="$here/out/$config"
