@@ -65,6 +65,10 @@ if [ "$target" = selftest ]; then
   printf 'seed' >"$corpus/seed"
 fi
 echo "fuzz: $target for ${seconds} s, corpus $corpus, findings $findings"
+# A dictionary of the format's tokens (dict/), where the target has one.
+case "$target" in token|proof|revocation) dict=cose ;; *) dict="$target" ;; esac
+dict_args=()
+[ -f "$here/dict/$dict.dict" ] && dict_args=(-x "$here/dict/$dict.dict")
 
 # afl-fuzz settings for a managed target on a shared machine:
 #  SKIP_BIN_CHECK   the target is `dotnet`, not a binary built by afl-cc; SharpFuzz serves the fork server
@@ -77,7 +81,7 @@ status=0
 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 AFL_FORKSRV_INIT_TMOUT=60000 AFL_BENCH_UNTIL_CRASH=1 \
   timeout --kill-after=30 $((seconds + 120)) \
-  afl-fuzz -V "$seconds" -t "$timeout_ms" -m none -i "$corpus" -o "$findings/afl" \
+  afl-fuzz -V "$seconds" -t "$timeout_ms" -m none "${dict_args[@]}" -i "$corpus" -o "$findings/afl" \
     -- dotnet "$instrumented" "$target" >"$findings/afl.log" 2>&1 || status=$?
 stats="$findings/afl/default/fuzzer_stats"
 if [ $status -ne 0 ] || [ ! -f "$stats" ]; then
