@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using PromiseGrid.Core.Content;
+using PromiseGrid.Kernel.Storage;
 
 // The tests pause a write between its fsync and its rename (BlobStore.BeforeRename).
 [assembly: InternalsVisibleTo("PromiseGrid.Modules.Tests")]
