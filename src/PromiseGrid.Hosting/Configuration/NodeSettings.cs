@@ -1,6 +1,7 @@
 using System.Collections;
 using Akka.Configuration;
 using PromiseGrid.Kernel;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Hosting.Configuration;
 
@@ -98,6 +99,7 @@ public sealed record NodeSettings(
 
         // The akka keys that follow from the node's own keys are derived here, not repeated
         // in node.conf, so PG_HOST and friends stay the only knobs an operator needs.
+        var data = Path.GetFullPath(node.GetString("data"));
         var derived = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(bindHost)}}
@@ -105,9 +107,11 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
-            """);
+            """)
+            // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
+            .WithFallback(DurableSecurityState.For(Path.Combine(data, DurableSecurityState.FolderName)));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
-            Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
+            data, Path.GetFullPath(node.GetString("plugins")),
             logLevel, tls, grid, derived.WithFallback(layered));
     }
 

@@ -46,7 +46,7 @@ public sealed class GridClient : IExtension, IGrid
         _replies = new ReplySink(system.Provider, Deliver, DeliverPart);
         WarnIfFramesTooSmall(system);
         Cache = new CompletionCache(Settings.Cache);
-        Security = new CapabilityGuard(Settings.Security);
+        Security = new CapabilityGuard(Settings.Security, awaitsReplicatedRevocations: system.Provider is Akka.Cluster.IClusterActorRefProvider);
         Security.Replicator = system.SystemActorOf(SecurityReplicator.Props(Security), "security");
         if (Security.Enforced)
         {
