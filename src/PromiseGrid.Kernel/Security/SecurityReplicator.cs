@@ -85,19 +85,19 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
         Receive<NotFound>(missing => missing.Key.Equals(RevocationsKey), _ => OnLoaded(ORSet<string>.Empty));
         Receive<Changed>(changed => changed.Key.Equals(RevocationsKey), changed => OnRevocations(changed.Get(RevocationsKey), "replicated"));
         Receive<Changed>(changed => changed.Key.Equals(NoncesKey), changed => OnNonces(changed.Get(NoncesKey)));
-        Receive<UpdateSuccess>(success => (success.Request as IActorRef)?.Tell(new Recorded(true)));
+        Receive<UpdateSuccess>(success => Reply(success.Request, new Recorded(true)));
         Receive<ModifyFailure>(failure => failure.Cause is NonceAlreadyUsedException, failure =>
             (failure.Request as IActorRef)?.Tell(new NonceReplayed(((NonceAlreadyUsedException)failure.Cause).NonceKey)));
         Receive<ModifyFailure>(failure => failure.Cause is RevocationLimitException, failure =>
-            (failure.Request as IActorRef)?.Tell(new RevocationRefused(failure.Cause.Message)));
+            (failure.Request as PendingRevocation)?.ReplyTo.Tell(new RevocationRefused(failure.Cause.Message)));
         // A durable key the store could not write (FileDurableStore logs why).
-        Receive<StoreFailure>(failure => ((IUpdateResponse)failure).Key.Equals(RevocationsKey), failure => (failure.Request as IActorRef)?.Tell(new RevocationRefused(
+        Receive<StoreFailure>(failure => failure.Request is PendingRevocation, failure => Reply(failure.Request, new RevocationRefused(
             "this node could not write the revocation to its disk (see its log): it is in force until the node stops; submit it again")));
         Receive<StoreFailure>(failure => (failure.Request as IActorRef)?.Tell(new Recorded(false)));
         Receive<UpdateTimeout>(timeout =>
         {
             _log.Debug("security write not yet acknowledged by every node key={0}", timeout.Key);
-            (timeout.Request as IActorRef)?.Tell(new Recorded(false));
+            Reply(timeout.Request, new Recorded(false));
         });
         Receive<PruneTick>(_ => OnPrune(DeadlineClock.NowUnixMs()));
         Receive<Prune>(prune => OnPrune(prune.NowUnixMs));
@@ -125,34 +125,53 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
     {
         var entry = revoke.Entry;
         var limit = _guard.Settings.MaxRevocationsPerSigner;
-        if (!_guard.Revoked.Contains(entry.HashHex))
+        // A link already revoked (by this signer or another) stays so until it expires, which is
+        // the same moment whoever revoked it: a second entry would only take a place in the limit.
+        if (_guard.Revoked.Contains(entry.HashHex))
         {
-            var inForce = _guard.Revoked.CountBySigner(entry.Signer);
-            if (inForce >= limit)
-            {
-                Sender.Tell(new RevocationRefused(RevocationLimitException.Describe(entry.Signer, inForce, limit)));
-                return;
-            }
+            Sender.Tell(new Recorded(true));
+            return;
         }
-        if (_guard.Revoked.Add(entry))
-            _log.Warning("capability revoked link={0} signer={1} expires={2} origin=local revoked={3}",
-                entry.HashHex, entry.Signer, entry.ExpiresUnixMs, _guard.Revoked.Count);
+        var known = _guard.Revoked.CountBySigner(entry.Signer);
+        if (known >= limit)
+        {
+            Sender.Tell(new RevocationRefused(RevocationLimitException.Describe(entry.Signer, known, limit)));
+            return;
+        }
         if (_cluster is null)
         {
+            RecordLocally(entry);
             Sender.Tell(new Recorded(true));
             return;
         }
         // The limit again, inside the replicator against its replica: it holds what other nodes
         // recorded before this node's subscription was told, and durable data loaded at start.
         var element = entry.ToElement();
-        _replicator.Tell(Dsl.Update(RevocationsKey, ORSet<string>.Empty, new WriteAll(_guard.Settings.ReplicationTimeout), Sender,
-            set =>
+        _replicator.Tell(Dsl.Update(RevocationsKey, ORSet<string>.Empty, new WriteAll(_guard.Settings.ReplicationTimeout),
+            new PendingRevocation(Sender, entry), set =>
             {
-                if (set.Contains(element)) return set;
-                var inForce = set.Elements.Count(e => RevocationEntry.TryParse(e, out var known) && known.Signer == entry.Signer);
+                var inForce = 0;
+                foreach (var e in set.Elements)
+                {
+                    if (!RevocationEntry.TryParse(e, out var recorded)) continue;
+                    if (recorded.HashHex == entry.HashHex) return set; // revoked already, e.g. on another node
+                    if (recorded.Signer == entry.Signer) inForce++;
+                }
                 if (inForce >= limit) throw new RevocationLimitException(entry.Signer, inForce, limit);
                 return set.Add(_cluster.SelfUniqueAddress, element);
             }));
+    }
+
+    /// <summary>
+    /// Into this node's list once the replica took it (its write-all answered or timed out), so
+    /// the node refuses the link before the revoker hears "revoked", and never keeps an entry
+    /// the replica refused.
+    /// </summary>
+    private void RecordLocally(RevocationEntry entry)
+    {
+        if (_guard.Revoked.Add(entry))
+            _log.Warning("capability revoked link={0} signer={1} expires={2} origin=local revoked={3}",
+                entry.HashHex, entry.Signer, entry.ExpiresUnixMs, _guard.Revoked.Count);
     }
 
     private void OnClaimNonce(ClaimNonce claim)
@@ -170,6 +189,24 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
         _replicator.Tell(Dsl.Update(NoncesKey, ORSet<string>.Empty, new WriteAll(_guard.Settings.ReplicationTimeout), Sender,
             set => set.Contains(element) ? throw new NonceAlreadyUsedException(claim.NonceKey) : set.Add(_cluster.SelfUniqueAddress, element)));
     }
+
+    /// <summary>Answers the requester of an update; a revocation the replica took is recorded in this node's list first.</summary>
+    private void Reply(object? request, object answer)
+    {
+        switch (request)
+        {
+            case PendingRevocation pending:
+                // Unless this node already knows the link as revoked, by another node's entry (Changed).
+                if (!_guard.Revoked.Contains(pending.Entry.HashHex)) RecordLocally(pending.Entry);
+                pending.ReplyTo.Tell(answer);
+                break;
+            case IActorRef requester:
+                requester.Tell(answer);
+                break;
+        }
+    }
+
+    private sealed record PendingRevocation(IActorRef ReplyTo, RevocationEntry Entry);
 
     private void OnLoaded(ORSet<string> set)
     {
