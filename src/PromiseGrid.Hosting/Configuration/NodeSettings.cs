@@ -99,7 +99,7 @@ public sealed record NodeSettings(
 
         // The akka keys that follow from the node's own keys are derived here, not repeated
         // in node.conf, so PG_HOST and friends stay the only knobs an operator needs.
-        var data = Path.GetFullPath(node.GetString("data"));
+        var securityState = Path.Combine(Path.GetFullPath(node.GetString("data")), DurableSecurityState.FolderName);
         var derived = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(bindHost)}}
@@ -109,9 +109,9 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
             """)
             // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
-            .WithFallback(DurableSecurityState.For(Path.Combine(data, DurableSecurityState.FolderName)));
+            .WithFallback(DurableSecurityState.For(securityState));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
-            data, Path.GetFullPath(node.GetString("plugins")),
+            Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
             logLevel, tls, grid, derived.WithFallback(layered));
     }
 
