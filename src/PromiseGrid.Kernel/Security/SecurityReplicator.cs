@@ -65,6 +65,9 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
     private readonly IActorRef _replicator = ActorRefs.Nobody;
     private readonly long _graceMs;
 
+    /// <summary>The time of the latest prune: an entry spent as of then is never taken back from a replica's notification that predates the prune.</summary>
+    private long _prunedAsOf;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public SecurityReplicator(CapabilityGuard guard)
@@ -210,17 +213,23 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
 
     private void OnLoaded(ORSet<string> set)
     {
-        OnRevocations(set, "stored");
+        // One line, not one per entry: a restarted node may hold thousands.
+        var added = _guard.Revoked.Merge(Live(set));
         _guard.RevocationsLoaded();
+        _log.Info("revocations loaded revoked={0}", added.Count);
     }
 
     private void OnRevocations(ORSet<string> set, string origin)
     {
-        var now = DeadlineClock.NowUnixMs();
-        var live = set.Elements.Select(Parse).Where(e => e is { } known && !known.IsSpent(now, _graceMs)).Select(e => e!.Value);
-        foreach (var entry in _guard.Revoked.Merge(live))
+        foreach (var entry in _guard.Revoked.Merge(Live(set)))
             _log.Warning("capability revoked link={0} signer={1} expires={2} origin={3} revoked={4}",
                 entry.HashHex, entry.Signer, entry.ExpiresUnixMs, origin, _guard.Revoked.Count);
+    }
+
+    private IEnumerable<RevocationEntry> Live(ORSet<string> set)
+    {
+        var now = Math.Max(DeadlineClock.NowUnixMs(), _prunedAsOf);
+        return set.Elements.Select(Parse).Where(e => e is { } known && !known.IsSpent(now, _graceMs)).Select(e => e!.Value);
     }
 
     private void OnNonces(ORSet<string> set)
@@ -232,6 +241,7 @@ public sealed class SecurityReplicator : ReceiveActor, IWithTimers
 
     private void OnPrune(long now)
     {
+        _prunedAsOf = Math.Max(_prunedAsOf, now);
         _guard.Nonces.Prune(now);
         foreach (var entry in _guard.Revoked.Prune(now, _graceMs))
             _log.Info("revocation dropped: its link has expired link={0} signer={1} expires={2}", entry.HashHex, entry.Signer, entry.ExpiresUnixMs);
