@@ -1,4 +1,5 @@
 using PromiseGrid.Core.Content;
+using PromiseGrid.Kernel.Storage;
 using PromiseGrid.Modules.Store;
 
 namespace PromiseGrid.Bench.Load;

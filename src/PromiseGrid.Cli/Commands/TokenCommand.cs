@@ -52,7 +52,8 @@ public static class TokenCommand
         };
         var command = new Command("revoke",
             "Revoke a link of a token on every node: the node checks the signed statement, records the link's hash in the "
-            + "replicated revocation set, and from then on refuses that link and every token below it. Prints 'revoked <hash>'.")
+            + "replicated revocation set, and from then on refuses that link and every token below it, until the link expires "
+            + "(a link already expired is refused as expired anyway, and its revocation is refused). Prints 'revoked <hash>'.")
         {
             token, link, key,
         };

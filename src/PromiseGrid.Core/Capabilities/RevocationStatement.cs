@@ -60,8 +60,9 @@ public static class RevocationStatement
 
     /// <summary>
     /// Checks a statement: its signature, its embedded chain against <paramref name="trust"/>
-    /// (expiry ignored: an expired link may still be revoked), that the hash names a link of that
-    /// chain, and that the signer had authority over that link.
+    /// (expiry ignored here: the node decides what an expired link means, see
+    /// <see cref="RevokedLink.LinkExpires"/>), that the hash names a link of that chain, and that
+    /// the signer had authority over that link.
     /// </summary>
     /// <exception cref="CapabilityException">Any of those fails; the reason says which.</exception>
     public static RevokedLink Verify(ReadOnlySpan<byte> statement, TrustedIssuers trust)
@@ -107,7 +108,7 @@ public static class RevocationStatement
             throw new CapabilityException(
                 $"revocation of link {index} is signed by {GridKeyText(signer)}…, which issued neither that link nor any link above it");
 
-        return new RevokedLink(hash, signer, issuedAt);
+        return new RevokedLink(hash, signer, issuedAt) { LinkExpires = chain.Token.Links[index].Expires };
     }
 
     private static string GridKeyText(byte[] key) => System.Buffers.Text.Base64Url.EncodeToString(key)[..12];

@@ -8,6 +8,12 @@ namespace PromiseGrid.Core.Capabilities;
 /// <param name="IssuedAt">When the signer says it revoked the link.</param>
 public sealed record RevokedLink(byte[] LinkHash, byte[] Signer, DateTimeOffset IssuedAt)
 {
+    /// <summary>
+    /// When the revoked link expires (its own <c>exp</c>, never later than any link above it): from
+    /// then on every chain through it is refused as expired anyway, so a node forgets the revocation.
+    /// </summary>
+    public DateTimeOffset LinkExpires { get; init; }
+
     /// <summary>The revoked link's hash in lower-case hex.</summary>
     public string HashHex => Convert.ToHexStringLower(LinkHash);
 

@@ -1,6 +1,7 @@
 using System.Collections;
 using Akka.Configuration;
 using PromiseGrid.Kernel;
+using PromiseGrid.Kernel.Security;
 
 namespace PromiseGrid.Hosting.Configuration;
 
@@ -105,6 +106,7 @@ public sealed record NodeSettings(
 
         // The akka keys that follow from the node's own keys are derived here, not repeated
         // in node.conf, so PG_HOST and friends stay the only knobs an operator needs.
+        var securityState = Path.Combine(Path.GetFullPath(node.GetString("data")), DurableSecurityState.FolderName);
         var derived = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
             akka.remote.dot-netty.tcp.hostname = {{Quote(bindHost)}}
@@ -112,7 +114,9 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
-            """);
+            """)
+            // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
+            .WithFallback(DurableSecurityState.For(securityState));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
             logLevel, tls, https, limits, grid, derived.WithFallback(layered));

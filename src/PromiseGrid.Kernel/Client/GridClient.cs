@@ -49,7 +49,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
         _deadlines = new DeadlineSweep(EndExpired);
         WarnIfFramesTooSmall(system);
         Cache = new CompletionCache(Settings.Cache);
-        Security = new CapabilityGuard(Settings.Security);
+        Security = new CapabilityGuard(Settings.Security, awaitsReplicatedRevocations: system.Provider is Akka.Cluster.IClusterActorRefProvider);
         Security.Replicator = system.SystemActorOf(SecurityReplicator.Props(Security), "security");
         if (Security.Enforced)
         {

@@ -28,9 +28,16 @@ public sealed class CapabilityGuard
     private readonly ConcurrentDictionary<byte[], VerifiedToken> _verified = new(ByteContentComparer.Instance);
     private readonly ConcurrentDictionary<byte[], VerifiedToken>.AlternateLookup<ReadOnlySpan<byte>> _verifiedBySpan;
 
-    internal CapabilityGuard(SecuritySettings settings)
+    /// <param name="settings">The node's security settings.</param>
+    /// <param name="awaitsReplicatedRevocations">
+    /// True on a cluster node: it refuses tokens until its <see cref="SecurityReplicator"/> has read
+    /// the revocations its replicator holds (loaded from disk at start), so a restarted node
+    /// never serves a revoked token in the moment before it knows.
+    /// </param>
+    internal CapabilityGuard(SecuritySettings settings, bool awaitsReplicatedRevocations = false)
     {
         _settings = settings;
+        _revocationsLoaded = !awaitsReplicatedRevocations;
         _openPrefixes = [.. settings.OpenPrefixes];
         _verifiedBySpan = _verified.GetAlternateLookup<ReadOnlySpan<byte>>();
     }
@@ -41,6 +48,13 @@ public sealed class CapabilityGuard
     public bool Enforced => _settings.Enforced;
 
     internal RevocationList Revoked { get; } = new();
+
+    private volatile bool _revocationsLoaded;
+
+    /// <summary>False on a cluster node until it has read the replicated (and stored) revocations; tokens are refused until then.</summary>
+    internal bool RevocationsAreLoaded => _revocationsLoaded;
+
+    internal void RevocationsLoaded() => _revocationsLoaded = true;
 
     internal NonceBook Nonces { get; } = new();
 
@@ -62,6 +76,9 @@ public sealed class CapabilityGuard
         if (capability is null || capability.Token.IsEmpty)
             return GuardVerdict.Denied($"no capability token: this node serves '{request.Sequence.ToString(48)}' only to holders of a token " +
                                        "from an issuer it trusts (HTTP: Authorization: Grid <token>)");
+
+        if (!_revocationsLoaded)
+            return GuardVerdict.Denied("this node is still loading its revocation list and serves no token until it has; try again in a moment");
 
         string? refusal = null;
         var token = cached is not null && cached.Source.Equals(capability.Token) ? cached : Lookup(capability.Token, out refusal);
@@ -117,16 +134,27 @@ public sealed class CapabilityGuard
 
     /// <summary>
     /// Checks a revocation statement against this node's trusted issuers and records it on
-    /// every node; the revoked link and every chain below it are refused from then on.
+    /// every node; the revoked link and every chain below it are refused from then on, until the
+    /// link expires (when they are refused as expired, and the revocation is forgotten).
     /// </summary>
-    /// <exception cref="CapabilityException">The statement is not valid here.</exception>
+    /// <exception cref="CapabilityException">
+    /// The statement is not valid here, names a link that has already expired, or its signer is at
+    /// <c>promisegrid.security.max-revocations-per-signer</c>.
+    /// </exception>
     internal async Task<RevokedLink> RevokeAsync(ReadOnlyMemory<byte> statement)
     {
         if (!_settings.Enforced)
             throw new CapabilityException("this node trusts no issuers (PG_TRUST is empty), so it cannot check a revocation");
         var revoked = RevocationStatement.Verify(statement.Span, _settings.Trust);
-        await Replicator.Ask<SecurityReplicator.Recorded>(new SecurityReplicator.RevokeLink(revoked.HashHex),
+        // An expired link is refused anyway; recording it would only grow the set.
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DeadlineClock.NowUnixMs());
+        if (revoked.LinkExpires <= now)
+            throw new CapabilityException(
+                $"link {revoked.HashHex[..16]}… expired at {revoked.LinkExpires:u}: every token through it is refused as expired already, so there is nothing to revoke");
+        var entry = new RevocationEntry(revoked.HashHex, revoked.SignerText, revoked.LinkExpires.ToUnixTimeMilliseconds());
+        var answer = await Replicator.Ask(new SecurityReplicator.RevokeLink(entry),
             _settings.ReplicationTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        if (answer is SecurityReplicator.RevocationRefused refused) throw new CapabilityException(refused.Reason);
         return revoked;
     }
 

@@ -15,7 +15,8 @@ public sealed record SecuritySettings(
     IReadOnlyList<Sequence> OpenPrefixes,
     TimeSpan ProofSkew,
     int VerifiedCacheSize,
-    TimeSpan ReplicationTimeout)
+    TimeSpan ReplicationTimeout,
+    int MaxRevocationsPerSigner)
 {
     /// <summary>True when this node trusts at least one issuer, so its modules need tokens.</summary>
     public bool Enforced => Trust.Count > 0;
@@ -93,10 +94,14 @@ public sealed record SecuritySettings(
 
         var open = security.GetStringList("open-prefixes").Select(SequenceText.Parse).ToArray();
         var settings = new SecuritySettings(trust, token, key, open,
-            security.GetTimeSpan("proof-skew"), security.GetInt("verified-cache-size"), security.GetTimeSpan("replication-timeout"));
+            security.GetTimeSpan("proof-skew"), security.GetInt("verified-cache-size"), security.GetTimeSpan("replication-timeout"),
+            security.GetInt("max-revocations-per-signer"));
         if (settings.ProofSkew <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.security.proof-skew must be positive");
         if (settings.VerifiedCacheSize <= 0) throw new ConfigurationException("promisegrid.security.verified-cache-size must be positive");
         if (settings.ReplicationTimeout <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.security.replication-timeout must be positive");
+        if (settings.MaxRevocationsPerSigner <= 0)
+            throw new ConfigurationException(
+                $"promisegrid.security.max-revocations-per-signer must be positive, got {settings.MaxRevocationsPerSigner}");
         return settings;
     }
 

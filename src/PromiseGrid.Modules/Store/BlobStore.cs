@@ -1,4 +1,5 @@
 using PromiseGrid.Core.Content;
+using PromiseGrid.Kernel.Storage;
 
 namespace PromiseGrid.Modules.Store;
 

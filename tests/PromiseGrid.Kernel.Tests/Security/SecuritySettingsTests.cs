@@ -93,4 +93,20 @@ public sealed class SecuritySettingsTests
         Assert.False(settings.Enforced);
         Assert.NotNull(settings.OwnToken);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void A_revocation_limit_below_one_is_refused_naming_the_knob(int limit)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Create($"promisegrid.security.max-revocations-per-signer = {limit}"));
+
+        Assert.Contains("promisegrid.security.max-revocations-per-signer must be positive", error.Message);
+    }
+
+    [Fact]
+    public void The_revocation_limit_defaults_to_a_thousand_per_signer()
+    {
+        Assert.Equal(1000, Create("").MaxRevocationsPerSigner);
+    }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PromiseGrid.Modules.Store;
+namespace PromiseGrid.Kernel.Storage;
 
 /// <summary>
 /// fsync(2) of a directory, so that a file just renamed into it survives a crash: the rename is
