@@ -6,6 +6,9 @@ namespace PromiseGrid.Bench.Load;
 /// Shared by the requesters of one round: they record each round trip; only those that end
 /// inside the measuring window count, so warm-up is excluded and the window's allocation is
 /// read from the runtime's own counter. A fresh meter (and fresh requesters) serve each round.
+/// A window lasts its length and at least until one request has ended in it (at most
+/// <see cref="MaxStretch"/>): on a machine stalled for longer than a short window, the figure is
+/// lower for the longer window, never zero for a side that works.
 /// </summary>
 public sealed class LoadMeter
 {
@@ -18,6 +21,10 @@ public sealed class LoadMeter
     private long _windowEnd;
     private long _allocatedAtStart;
     private long _allocatedAtEnd;
+    private readonly TaskCompletionSource _firstInWindow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long a window may stretch past its length while no request has ended in it.</summary>
+    public static readonly TimeSpan MaxStretch = TimeSpan.FromSeconds(30);
 
     public bool Stopped => _stopped;
 
@@ -27,6 +34,7 @@ public sealed class LoadMeter
         _latency.Record(Stopwatch.GetTimestamp() - startedTimestamp);
         if (ok) Interlocked.Increment(ref _completed);
         else Interlocked.Increment(ref _failed);
+        _firstInWindow.TrySetResult();
     }
 
     /// <summary>Warm up, measure for <paramref name="window"/>, then tell requesters to stop.</summary>
@@ -37,6 +45,7 @@ public sealed class LoadMeter
         _windowStart = Stopwatch.GetTimestamp();
         _measuring = true;
         await Task.Delay(window);
+        await Task.WhenAny(_firstInWindow.Task, Task.Delay(MaxStretch));
         _measuring = false;
         _windowEnd = Stopwatch.GetTimestamp();
         _allocatedAtEnd = GC.GetTotalAllocatedBytes(precise: true);
