@@ -69,11 +69,11 @@ public sealed record NodeSettings(
     /// <param name="code">Settings a host gives in code (<see cref="PromiseGridOptions"/>): under the environment, over the file.</param>
     public static NodeSettings Load(IDictionary environment, string? configFile = null, Config? code = null)
     {
-        var layered = FromEnvironment(environment)
-            .WithFallback(code ?? Config.Empty)
-            .WithFallback(FromFile(configFile))
-            .WithFallback(DefaultConfig())
-            .WithFallback(GridSettings.DefaultConfig());
+        // Layers that are absent are left out rather than added as Config.Empty: Akka refuses a
+        // fallback that is already in the chain, and Config.Empty is one shared instance.
+        var layered = FromEnvironment(environment);
+        foreach (var layer in new[] { code, FromFile(configFile), DefaultConfig(), GridSettings.DefaultConfig() })
+            if (layer is not null && !layer.IsEmpty) layered = layered.WithFallback(layer);
         var node = layered.GetConfig("promisegrid.node");
 
         var host = Required(node.GetString("host"), "PG_HOST");
