@@ -54,13 +54,30 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     public static Task<ComposeCluster> UpAsync(params string[] services) => UpWithOverridesAsync([], services);
 
     /// <summary>
+    /// Brings up the repository's docker-compose.yml with <c>--scale SERVICE=N</c> per entry of
+    /// <paramref name="scale"/> (replicas SERVICE-1..SERVICE-N), starting every service.
+    /// </summary>
+    public static Task<ComposeCluster> UpScaledAsync(IReadOnlyDictionary<string, int> scale) =>
+        UpCoreAsync([], scale, []);
+
+    /// <summary>Runs <c>up --scale SERVICE=N</c> again: more replicas start, those above N stop and go.</summary>
+    public async Task ScaleAsync(string service, int replicas)
+    {
+        await RunAsync(["up", .. ComposeFiles.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, "--scale", $"{service}={replicas}"]);
+        await RefreshAsync();
+    }
+
+    /// <summary>
     /// Brings up the repository's docker-compose.yml merged with <paramref name="overrideFiles"/>
     /// (as <c>docker-compose -f docker-compose.yml -f OVERRIDE</c> merges them; relative paths in
     /// them resolve against the repository root), e.g. to give one service a test module:
     /// a namespace for every service, the named <paramref name="services"/> (none: all) started;
     /// returns once each answers /health with 200.
     /// </summary>
-    public static async Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services)
+    public static Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
+        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), services);
+
+    private static async Task<ComposeCluster> UpCoreAsync(IEnumerable<string> overrideFiles, IReadOnlyDictionary<string, int> scale, string[] services)
     {
         var prefix = PrefixFamily + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
         var stateDir = Path.Combine(Path.GetTempPath(), "promisegrid-netns", prefix);
@@ -71,7 +88,8 @@ public sealed partial class ComposeCluster : IAsyncDisposable
             // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
             await cluster.RunAsync(["prune", "--family", PrefixFamily, "--min-age", "1800", "--stop-running"]);
             await cluster.MakeCertificatesAsync();
-            await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, .. services]);
+            await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll,
+                .. scale.SelectMany(s => new[] { "--scale", $"{s.Key}={s.Value}" }), .. services]);
             await cluster.RefreshAsync();
             return cluster;
         }
