@@ -135,7 +135,9 @@ function renderRoutes(routes) {
 function renderLedger(ledger) {
   const broken = ledger.reduce((sum, r) => sum + r.broken, 0);
   setTile("tile-broken", String(broken), broken > 0);
-  fillTable("ledger", ledger, "no promises relied on yet", (r) => {
+  // Trouble first: most broken, then most relied on.
+  const rows = [...ledger].sort((a, b) => b.broken - a.broken || b.kept - a.kept);
+  fillTable("ledger", rows, "no promises relied on yet", (r) => {
     const row = el("tr", { "data-provider": r.provider, "data-prefix": r.prefix, "data-kept": String(r.kept), "data-broken": String(r.broken) });
     const [module, node] = splitProvider(r.provider);
     const score = el("div", { class: "score" + (r.score < 0.5 ? " low" : r.score < 0.9 ? " mid" : "") });
