@@ -27,8 +27,11 @@ public sealed class CompletionTimeline
     private readonly long[] _latencyTicks = new long[Seconds];
     private readonly long[] _maxTicks = new long[Seconds];
 
+    /// <summary>Made by the node's client, which alone records into it.</summary>
+    internal CompletionTimeline() { }
+
     /// <summary>Records one completion that ended now, <paramref name="startedTimestamp"/> (a <see cref="Stopwatch"/> timestamp) after it was sent.</summary>
-    public void Record(CompletionStatus status, long startedTimestamp)
+    internal void Record(CompletionStatus status, long startedTimestamp)
     {
         var now = Stopwatch.GetTimestamp();
         var second = DeadlineClock.UnixMsAt(now) / 1000;
