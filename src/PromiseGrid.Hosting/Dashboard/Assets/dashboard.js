@@ -7,6 +7,7 @@ const TOKEN_KEY = "promisegrid.dashboard.token";
 const $ = (id) => document.getElementById(id);
 
 let timer = null;
+let showIdle = false;
 
 // ---- fetching ---------------------------------------------------------------------------
 
@@ -71,6 +72,8 @@ $("change-token").addEventListener("click", () => {
   askForToken("");
 });
 
+$("toggle-idle").addEventListener("click", () => { showIdle = !showIdle; poll(); });
+
 document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
 
 // ---- drawing ----------------------------------------------------------------------------
@@ -118,16 +121,26 @@ function renderMembers(members) {
   });
 }
 
+// One row per prefix, its providers' nodes as chips: a grid of three nodes stays three times shorter.
 function renderRoutes(routes) {
-  fillTable("routes", routes, "no routes", (r) => {
-    const row = el("tr", { "data-prefix": r.prefix, "data-node": r.node, "data-reachable": String(r.reachable) });
-    if (!r.reachable) row.className = "unreachable";
+  const byPrefix = new Map();
+  for (const r of routes) {
+    const key = r.prefix + "\u0000" + r.module;
+    if (!byPrefix.has(key)) byPrefix.set(key, { prefix: r.prefix, module: r.module, pure: r.pure, nodes: [] });
+    byPrefix.get(key).nodes.push(r);
+  }
+  fillTable("routes", [...byPrefix.values()], "no routes", (g) => {
+    const row = el("tr", { "data-prefix": g.prefix, "data-module": g.module });
+    if (g.nodes.some((r) => !r.reachable)) row.className = "unreachable";
+    const chips = el("div", { class: "chips" });
+    for (const r of g.nodes)
+      chips.append(el("span", { class: "chip" + (r.reachable ? "" : " down"), title: r.node + (r.reachable ? "" : " (unreachable)"),
+        "data-node": r.node, "data-reachable": String(r.reachable) }, shortAddress(r.node)));
     row.append(
-      el("td", { class: "mono" }, r.prefix),
-      el("td", {}, r.module),
-      el("td", { class: "mono", title: r.node }, shortAddress(r.node)),
-      el("td", {}, r.pure ? "pure" : ""),
-      el("td", {}, badge(r.reachable ? "reachable" : "unreachable", r.reachable ? "ok" : "bad")));
+      el("td", { class: "mono" }, g.prefix),
+      el("td", {}, g.module),
+      el("td", {}, g.pure ? "pure" : ""),
+      el("td", {}, chips));
     return row;
   });
 }
@@ -135,8 +148,13 @@ function renderRoutes(routes) {
 function renderLedger(ledger) {
   const broken = ledger.reduce((sum, r) => sum + r.broken, 0);
   setTile("tile-broken", String(broken), broken > 0);
-  // Trouble first: most broken, then most relied on.
-  const rows = [...ledger].sort((a, b) => b.broken - a.broken || b.kept - a.kept);
+  // Trouble first: most broken, then most relied on; providers never relied on only on request.
+  const sorted = [...ledger].sort((a, b) => b.broken - a.broken || b.kept - a.kept);
+  const idle = sorted.filter((r) => r.kept === 0 && r.broken === 0).length;
+  const toggle = $("toggle-idle");
+  toggle.hidden = idle === 0;
+  toggle.textContent = showIdle ? "hide " + idle + " idle" : "show " + idle + " idle";
+  const rows = showIdle ? sorted : sorted.filter((r) => r.kept > 0 || r.broken > 0);
   fillTable("ledger", rows, "no promises relied on yet", (r) => {
     const row = el("tr", { "data-provider": r.provider, "data-prefix": r.prefix, "data-kept": String(r.kept), "data-broken": String(r.broken) });
     const [module, node] = splitProvider(r.provider);
@@ -191,9 +209,15 @@ function renderCompletions(c) {
   recent(c.meanMs).forEach((ms, i) => { weighted += ms * (c.completed[n - 10 + i] + c.failed[n - 10 + i]); });
   setTile("tile-latency", ok + bad === 0 ? "–" : formatMs(weighted / (ok + bad)));
 
-  const totals = c.completed.map((v, i) => v + c.failed[i]);
-  drawBars($("chart-rate"), c.completed, c.failed, niceMax(Math.max(1, ...totals)), "/s");
-  drawLines($("chart-latency"), c.meanMs, c.maxMs, totals, niceMax(Math.max(1, ...c.maxMs)), "ms");
+  // From the first second with a completion (a minute at least) to now: a young node's
+  // history is not squeezed against the right edge of five empty minutes.
+  const totalsAll = c.completed.map((v, i) => v + c.failed[i]);
+  const first = totalsAll.findIndex((v) => v > 0);
+  const from = Math.min(first < 0 ? n : first, n - 60);
+  const span = (values) => values.slice(from);
+  const totals = span(totalsAll);
+  drawBars($("chart-rate"), span(c.completed), span(c.failed), niceMax(Math.max(1, ...totals)), "/s");
+  drawLines($("chart-latency"), span(c.meanMs), span(c.maxMs), totals, niceMax(Math.max(1, ...span(c.maxMs))), "ms");
 }
 
 // ---- charts (inline SVG) ----------------------------------------------------------------
@@ -207,7 +231,7 @@ function svgEl(name, attrs) {
   return node;
 }
 
-function axes(svg, max, unit) {
+function axes(svg, max, unit, seconds) {
   svg.replaceChildren();
   const plot = H - TOP - BOTTOM;
   for (const f of [0, 0.5, 1]) {
@@ -217,7 +241,7 @@ function axes(svg, max, unit) {
     label.textContent = formatAxis(max * f) + (f === 1 ? " " + unit : "");
     svg.append(label);
   }
-  for (const [x, text] of [[LEFT, "−5 min"], [LEFT + (W - LEFT) / 2, "−2.5 min"], [W - 24, "now"]]) {
+  for (const [x, text] of [[LEFT, "−" + ago(seconds)], [LEFT + (W - LEFT) / 2, "−" + ago(seconds / 2)], [W - 24, "now"]]) {
     const label = svgEl("text", { x, y: H - 3 });
     label.textContent = text;
     svg.append(label);
@@ -226,7 +250,7 @@ function axes(svg, max, unit) {
 }
 
 function drawBars(svg, completed, failed, max, unit) {
-  const { y } = axes(svg, max, unit);
+  const { y } = axes(svg, max, unit, completed.length);
   const step = (W - LEFT) / completed.length;
   completed.forEach((ok, i) => {
     const x = LEFT + i * step;
@@ -237,7 +261,7 @@ function drawBars(svg, completed, failed, max, unit) {
 }
 
 function drawLines(svg, mean, maxima, counts, max, unit) {
-  const { y } = axes(svg, max, unit);
+  const { y } = axes(svg, max, unit, mean.length);
   const step = (W - LEFT) / mean.length;
   for (const [values, color] of [[maxima, "#9aa9c4"], [mean, "#2f5fb3"]]) {
     let d = "";
@@ -289,6 +313,8 @@ function splitProvider(provider) {
   const at = provider.indexOf("@");
   return at < 0 ? [provider, ""] : [provider.slice(0, at), provider.slice(at + 1)];
 }
+
+function ago(seconds) { return seconds >= 90 ? (Math.round(seconds / 6) / 10) + " min" : Math.round(seconds) + " s"; }
 
 function sum(values) { return values.reduce((a, b) => a + b, 0); }
 
