@@ -3,7 +3,7 @@ using PromiseGrid.Hosting.Gateway;
 namespace PromiseGrid.Hosting.Dashboard;
 
 /// <summary>
-/// The live dashboard every gateway serves (README.md#dashboard): <c>GET /</c> is the page, its
+/// The live dashboard every gateway serves (README.md#observe-the-dashboard): <c>GET /</c> is the page, its
 /// script and style sheet are embedded in this assembly (a node needs no internet), and the page
 /// polls <c>GET /dashboard/state</c>, which scripts may read too. On a node that checks tokens the
 /// state needs <c>Authorization: Grid &lt;token&gt;</c>: 401 without one, 403 with one the node

@@ -4,7 +4,7 @@ using PromiseGrid.Core.Capabilities;
 namespace PromiseGrid.Hosting.Dashboard;
 
 /// <summary>
-/// What one dashboard reader may see (README.md#dashboard). A node that checks no tokens shows
+/// What one dashboard reader may see (README.md#observe-the-dashboard). A node that checks no tokens shows
 /// everything. On a node that does, a section is shown whole when the reader's token covers the
 /// <c>sys/</c> query that already answers it through the grid (<c>sys/members</c>,
 /// <c>sys/routes</c>, <c>sys/ledger</c>, <c>sys/cache</c>): the page then shows nothing the token

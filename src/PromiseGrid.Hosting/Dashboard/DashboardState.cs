@@ -10,7 +10,7 @@ using PromiseGrid.Kernel.Routing;
 namespace PromiseGrid.Hosting.Dashboard;
 
 /// <summary>
-/// What <c>GET /dashboard/state</c> answers (README.md#dashboard): the node, what the reader may
+/// What <c>GET /dashboard/state</c> answers (README.md#observe-the-dashboard): the node, what the reader may
 /// see (<see cref="DashboardScope"/>), then each section; a section the reader may not see is null.
 /// Routes and ledger rows keep the names of <c>GET /routes</c> and <c>sys/ledger</c>.
 /// </summary>

@@ -7,7 +7,7 @@ namespace PromiseGrid.Kernel.Client;
 /// Completions this node requested, per second over the last <see cref="Seconds"/> seconds: how
 /// many completed, how many did not (any other status), and their latency (mean and max). The
 /// node's client records every completion it ends, whoever asked (the gateway, a module, a host's
-/// code); the dashboard draws it (README.md#dashboard).
+/// code); the dashboard draws it (README.md#observe-the-dashboard).
 /// </summary>
 /// <remarks>
 /// A ring of per-second slots in flat arrays: recording is a few interlocked operations and no

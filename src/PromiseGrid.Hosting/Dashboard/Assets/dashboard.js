@@ -1,4 +1,4 @@
-// The node's live dashboard (README.md#dashboard): polls /dashboard/state every second and
+// The node's live dashboard (README.md#observe-the-dashboard): polls /dashboard/state every second and
 // draws it. Plain DOM, no framework; every value from the node goes in as text, never as HTML.
 "use strict";
 
