@@ -19,7 +19,8 @@ internal static class DashboardEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints, GatewayContext gateway)
     {
-        endpoints.MapGet("/", (HttpContext http) => Page.Write(http));
+        // After the host's own endpoints: a host that serves its own page at / keeps it.
+        endpoints.MapGet("/", (HttpContext http) => Page.Write(http)).WithOrder(1);
         endpoints.MapGet("/dashboard/dashboard.js", (HttpContext http) => Script.Write(http));
         endpoints.MapGet("/dashboard/dashboard.css", (HttpContext http) => Style.Write(http));
         endpoints.MapGet(StatePath, (HttpContext http) => State(http, gateway));

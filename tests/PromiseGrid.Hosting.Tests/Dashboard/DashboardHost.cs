@@ -13,7 +13,7 @@ internal sealed class DashboardHost : IAsyncDisposable
     private readonly string _data = Directory.CreateTempSubdirectory("pg-dashboard-").FullName;
     private readonly WebApplication _app;
 
-    private DashboardHost(GridKey? trusted)
+    private DashboardHost(GridKey? trusted, Action<WebApplication>? mapOwn)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -30,14 +30,16 @@ internal sealed class DashboardHost : IAsyncDisposable
             .WithGridModule<UserHostTests.UpperModule>());
         _app = builder.Build();
         _app.MapPromiseGrid();
+        mapOwn?.Invoke(_app);
     }
 
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>Starts the host and returns once /health is 200 (the node is Up with its modules' routes).</summary>
-    public static async Task<DashboardHost> StartAsync(GridKey? trusted = null)
+    /// <param name="mapOwn">The host's own endpoints, mapped after the grid's.</param>
+    public static async Task<DashboardHost> StartAsync(GridKey? trusted = null, Action<WebApplication>? mapOwn = null)
     {
-        var host = new DashboardHost(trusted);
+        var host = new DashboardHost(trusted, mapOwn);
         await host._app.StartAsync();
         host.Http = new HttpClient { BaseAddress = new Uri(host._app.Urls.First()) };
         await Poll.UntilAsync(async () => (await host.Http.GetAsync("/health")).IsSuccessStatusCode, "the node became healthy");

@@ -6,7 +6,7 @@ using Xunit;
 namespace PromiseGrid.Hosting.Tests.Dashboard;
 
 /// <summary>
-/// <c>GET /dashboard/state</c> (README.md#dashboard): its shape on a node that checks nothing, and
+/// <c>GET /dashboard/state</c> (README.md#observe-the-dashboard): its shape on a node that checks nothing, and
 /// on a node that checks tokens, who is refused (and why) and what a token's prefix lets it see.
 /// </summary>
 public sealed class DashboardStateTests
@@ -157,6 +157,15 @@ public sealed class DashboardStateTests
         Assert.Contains("/dashboard/state", await script.Content.ReadAsStringAsync());
         using var style = await host.Http.GetAsync("/dashboard/dashboard.css");
         Assert.Equal("text/css", style.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task A_hosts_own_page_at_the_root_wins_over_the_dashboard()
+    {
+        await using var host = await DashboardHost.StartAsync(mapOwn: app => app.MapGet("/", () => "the host's own page"));
+        Assert.Equal("the host's own page", await host.Http.GetStringAsync("/"));
+        using var state = await host.StateAsync();
+        Assert.Equal(HttpStatusCode.OK, state.StatusCode);
     }
 
     private static async Task AssertRefusedAsync(Task<HttpResponseMessage> sent, string reason)

@@ -131,7 +131,7 @@ function renderRoutes(routes) {
   }
   fillTable("routes", [...byPrefix.values()], "no routes", (g) => {
     const row = el("tr", { "data-prefix": g.prefix, "data-module": g.module });
-    if (g.nodes.some((r) => !r.reachable)) row.className = "unreachable";
+    if (!g.nodes.some((r) => r.reachable)) row.className = "unreachable"; // nobody left to serve it
     const chips = el("div", { class: "chips" });
     for (const r of g.nodes)
       chips.append(el("span", { class: "chip" + (r.reachable ? "" : " down"), title: r.node + (r.reachable ? "" : " (unreachable)"),
@@ -265,10 +265,11 @@ function drawLines(svg, mean, maxima, counts, max, unit) {
   const step = (W - LEFT) / mean.length;
   for (const [values, color] of [[maxima, "#9aa9c4"], [mean, "#2f5fb3"]]) {
     let d = "";
+    // A step per second, so a lone second shows too; no completion that second: a gap, not a zero.
     values.forEach((v, i) => {
-      if (counts[i] === 0) return; // no completion that second: a gap, not a zero
-      const x = LEFT + i * step + step / 2;
-      d += (d === "" || counts[i - 1] === 0 ? "M" : "L") + x.toFixed(1) + " " + y(v).toFixed(1) + " ";
+      if (counts[i] === 0) return;
+      const x = LEFT + i * step, level = y(v).toFixed(1);
+      d += (i === 0 || counts[i - 1] === 0 ? "M" : "L") + x.toFixed(1) + " " + level + " L" + (x + step).toFixed(1) + " " + level + " ";
     });
     if (d) svg.append(svgEl("path", { d, fill: "none", stroke: color, "stroke-width": 1.5, "vector-effect": "non-scaling-stroke" }));
   }
