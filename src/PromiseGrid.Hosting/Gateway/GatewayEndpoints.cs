@@ -39,6 +39,7 @@ internal static class GatewayEndpoints
                 gateway.Metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger, node.Grid.Cache),
                 "text/plain; version=0.0.4; charset=utf-8");
         });
+        Dashboard.DashboardEndpoints.Map(endpoints, gateway);
         return endpoints;
     }
 

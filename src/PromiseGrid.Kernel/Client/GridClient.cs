@@ -73,6 +73,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
     public GridSettings Settings { get; }
     public RouteTable Routes { get; }
     public PromiseLedger Ledger { get; }
+    public CompletionTimeline Timeline { get; } = new();
 
     public CapabilityGuard Security { get; }
 
@@ -131,6 +132,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
     {
         pending.Cancellation.Dispose();
         Account(completion, pending, pending.Started);
+        Timeline.Record(completion.Status, pending.Started);
         pending.TrySetResult(completion);
     }
 

@@ -27,4 +27,7 @@ public interface IGridRuntime : IGrid
 
     /// <summary>This node's promise ledger: how providers kept the promises this node's requesters relied on.</summary>
     PromiseLedger Ledger { get; }
+
+    /// <summary>Completions this node requested over the last minutes, per second (rate and latency).</summary>
+    CompletionTimeline Timeline { get; }
 }

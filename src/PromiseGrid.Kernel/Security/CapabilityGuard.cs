@@ -110,6 +110,39 @@ public sealed class CapabilityGuard
         return GuardVerdict.AfterNonce(proof.NonceKey, expires);
     }
 
+    /// <summary>
+    /// Checks a token presented to read this node's own state (the gateway's dashboard) with the
+    /// checks every request gets: chain to a trusted issuer, revocation, validity now. It is not
+    /// checked against a sequence: the caller filters what it shows by the token's prefix. A
+    /// holder-bound token is refused, since its holder proof signs one sequence per request.
+    /// </summary>
+    /// <returns>The verified capability, or null with the reason.</returns>
+    internal VerifiedCapability? CheckReader(Capability? capability, out string? refusal)
+    {
+        refusal = null;
+        if (capability is null || capability.Token.IsEmpty)
+        {
+            refusal = "no capability token: this node checks tokens (PG_TRUST); give one (Authorization: Grid <token>)";
+            return null;
+        }
+        if (!_revocationsLoaded)
+        {
+            refusal = "this node is still loading its revocation list and serves no token until it has; try again in a moment";
+            return null;
+        }
+        var token = Lookup(capability.Token, out refusal);
+        if (token is null) return null;
+        refusal = token.RevokedReason(Revoked);
+        if (refusal is not null) return null;
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(DeadlineClock.NowUnixMs());
+        var verified = token.Capability;
+        // Its own prefix is always covered, so this checks the validity window alone, in the words every request gets.
+        refusal = verified.CheckUse(verified.Prefix, now);
+        if (refusal is null && verified.Holder is not null)
+            refusal = "the token is bound to a holder key, whose proof signs one sequence per request; the dashboard takes a bearer token (pgrid token attenuate without --holder)";
+        return refusal is null ? verified : null;
+    }
+
     /// <summary>The verified token for these bytes, from the cache or verified now; null with the reason when refused.</summary>
     private VerifiedToken? Lookup(ReadOnlyMemory<byte> bytes, out string? refusal)
     {
