@@ -33,7 +33,7 @@ internal static class NodeHost
             builder.Logging.AddJsonConsole(json =>
             {
                 json.UseUtcTimestamp = true;
-                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffffffZ ";
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffffffZ";
             });
         }
         builder.WebHost.UseUrls(settings.HttpUrl);
