@@ -26,6 +26,16 @@ internal static class NodeHost
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        if (settings.LogFormat == "json")
+        {
+            // ASP.NET Core's own warnings as JSON lines too, so stdout is JSON only.
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffffffZ";
+            });
+        }
         builder.WebHost.UseUrls(settings.HttpUrl);
         // The slim builder leaves HTTPS out unless asked for.
         if (https is not null) builder.WebHost.UseKestrelHttpsConfiguration();

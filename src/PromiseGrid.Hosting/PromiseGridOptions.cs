@@ -38,6 +38,9 @@ public sealed class PromiseGridOptions
     /// <summary>Akka log level: DEBUG, INFO, WARNING or ERROR (<c>PG_LOGLEVEL</c>).</summary>
     public string? LogLevel { get; set; }
 
+    /// <summary>Log lines as Akka's text (<c>text</c>) or one JSON object per line (<c>json</c>) (<c>PG_LOGFORMAT</c>).</summary>
+    public string? LogFormat { get; set; }
+
     /// <summary>Issuer public keys this node trusts; set, every request to its modules needs a token (<c>PG_TRUST</c>).</summary>
     public IList<string> Trust { get; } = new List<string>();
 
@@ -67,6 +70,7 @@ public sealed class PromiseGridOptions
         if (Modules is not null) Key("promisegrid.node.modules", string.Join(",", Modules));
         Key("promisegrid.node.data", DataFolder);
         Key("promisegrid.node.log-level", LogLevel);
+        Key("promisegrid.node.log-format", LogFormat);
         if (Trust.Count > 0) Key("promisegrid.security.trust", string.Join(",", Trust));
         var config = ConfigurationFactory.ParseString(hocon.ToString());
         return string.IsNullOrWhiteSpace(Hocon) ? config : config.WithFallback(ConfigurationFactory.ParseString(Hocon));

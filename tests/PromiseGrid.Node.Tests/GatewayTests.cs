@@ -189,16 +189,18 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
         using var response = await Node.Http.GetAsync(new Uri(Node.Gateway, "/metrics"));
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
-        var completed = text.Split('\n').Single(l => l.StartsWith("promisegrid_gateway_completions_total{status=\"Completed\"}"));
-        Assert.True(long.Parse(completed.Split(' ')[1]) >= 1, completed);
+        Assert.True(Sample(text, "promisegrid_gateway_completions_total", "status=\"Completed\"") >= 1, text);
+        Assert.Equal(0, Sample(text, "promisegrid_gateway_completions_total", "status=\"TooDeep\""));
         Assert.Contains("# TYPE promisegrid_gateway_latency_seconds histogram", text);
-        Assert.Contains("promisegrid_routes ", text);
+        Assert.True(Sample(text, "promisegrid_gateway_latency_seconds_bucket", "le=\"+Inf\"") >= 1, text);
+        Assert.True(Sample(text, "promisegrid_routes") >= 1, text);
+        Assert.Equal(1, Sample(text, "promisegrid_cluster_members"));
+        Assert.True(Sample(text, "promisegrid_gateway_request_bytes_total") >= "echo/counted".Length, text);
         // The node's promise ledger, per provider and prefix.
-        var kept = text.Split('\n').Single(l => l.StartsWith("promisegrid_promises_kept_total{provider=\"echo@akka.tcp://promisegrid@", StringComparison.Ordinal)
-            && l.Contains(",prefix=\"echo/\"}", StringComparison.Ordinal));
-        Assert.True(long.Parse(kept.Split(' ')[1]) >= 1, kept);
+        Assert.True(Sample(text, "promisegrid_promises_kept_total", "provider=\"echo@akka.tcp://promisegrid@", "prefix=\"echo/\"") >= 1, text);
         Assert.Contains("# TYPE promisegrid_promises_broken_total counter", text);
         Assert.Contains("# TYPE promisegrid_promise_latency_seconds gauge", text);
+        Assert.Equal(1, Sample(text, "promisegrid_promise_score", "provider=\"echo@akka.tcp://promisegrid@", "prefix=\"echo/\""));
     }
 
     [Fact]
@@ -213,11 +215,20 @@ public sealed class GatewayTests(GatewayNodeFixture fixture)
         Assert.Equal(first, second);
         Assert.Equal(hitsBefore + 1, await CacheHitsAsync());
 
-        async Task<long> CacheHitsAsync()
-        {
-            var text = await Node.Http.GetStringAsync(new Uri(Node.Gateway, "/metrics"));
-            return long.Parse(text.Split('\n').Single(l => l.StartsWith("promisegrid_cache_hits_total ", StringComparison.Ordinal)).Split(' ')[1]);
-        }
+        async Task<double> CacheHitsAsync() =>
+            Sample(await Node.Http.GetStringAsync(new Uri(Node.Gateway, "/metrics")), "promisegrid_cache_hits_total");
+    }
+
+    /// <summary>
+    /// The value of the one sample of <paramref name="name"/> whose labels include every one of
+    /// <paramref name="labels"/>, in any order (the exporter sorts them); an unlabelled sample may
+    /// be written <c>name{} value</c> or <c>name value</c>.
+    /// </summary>
+    private static double Sample(string text, string name, params string[] labels)
+    {
+        var line = text.Split('\n').Single(l => (l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            && labels.All(label => l.Contains(label, StringComparison.Ordinal)));
+        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

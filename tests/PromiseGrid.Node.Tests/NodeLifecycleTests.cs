@@ -20,6 +20,7 @@ public sealed class NodeLifecycleTests
     [InlineData("PG_PORT", "http", "PG_PORT must be a port number")]
     [InlineData("PG_HTTP", "not a url", "PG_HTTP must be a URL")]
     [InlineData("PG_LOGLEVEL", "LOUD", "PG_LOGLEVEL must be one of")]
+    [InlineData("PG_LOGFORMAT", "xml", "PG_LOGFORMAT (promisegrid.node.log-format) must be one of text, json, got 'xml'")]
     [InlineData("PG_SEEDS", "127.0.0.1:4053", "is not an address like akka.tcp://promisegrid@host:port")]
     [InlineData("PG_TRUST", "not-a-key", "promisegrid.security.trust (PG_TRUST): 'not-a-key' is not a public key")]
     [InlineData("PG_TRUST", ",", "promisegrid.security.trust (PG_TRUST) is set to ',' but names no key")]

@@ -20,6 +20,7 @@ public sealed record NodeSettings(
     string DataFolder,
     string PluginsFolder,
     string LogLevel,
+    string LogFormat,
     RemotingTlsSettings Tls,
     GatewayTlsSettings Https,
     GatewayLimits Limits,
@@ -41,6 +42,7 @@ public sealed record NodeSettings(
         ["PG_DATA"] = "promisegrid.node.data",
         ["PG_PLUGINS"] = "promisegrid.node.plugins",
         ["PG_LOGLEVEL"] = "promisegrid.node.log-level",
+        ["PG_LOGFORMAT"] = "promisegrid.node.log-format",
         ["PG_TLS_CERT"] = "promisegrid.node.tls.certificate",
         ["PG_TLS_PASSWORD"] = "promisegrid.node.tls.password",
         ["PG_TLS_CA"] = "promisegrid.node.tls.ca",
@@ -58,6 +60,9 @@ public sealed record NodeSettings(
     };
 
     private static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "ERROR", "OFF"];
+
+    /// <summary><c>text</c>: Akka's own lines; <c>json</c>: one JSON object per line (<see cref="Logs.JsonLogger"/>).</summary>
+    public static IReadOnlyList<string> LogFormats { get; } = ["text", "json"];
 
     /// <summary>The node's embedded defaults (config/node.conf).</summary>
     public static Config DefaultConfig() =>
@@ -93,6 +98,10 @@ public sealed record NodeSettings(
         var logLevel = node.GetString("log-level").Trim().ToUpperInvariant();
         if (!LogLevels.Contains(logLevel))
             throw new NodeConfigurationException($"PG_LOGLEVEL must be one of {string.Join(", ", LogLevels)}, got '{logLevel}'");
+        var logFormat = node.GetString("log-format", "text").Trim().ToLowerInvariant();
+        if (!LogFormats.Contains(logFormat))
+            throw new NodeConfigurationException(
+                $"PG_LOGFORMAT (promisegrid.node.log-format) must be one of {string.Join(", ", LogFormats)}, got '{logFormat}'");
 
         GridSettings grid;
         try
@@ -114,13 +123,22 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
+            {{LogFormatHocon(logFormat)}}
             """)
             // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
             .WithFallback(DurableSecurityState.For(securityState));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, tls, https, limits, grid, derived.WithFallback(layered));
+            logLevel, logFormat, tls, https, limits, grid, derived.WithFallback(layered));
     }
+
+    /// <summary>
+    /// In json mode the JSON logger is Akka's only logger, and the text lines Akka writes to
+    /// stdout itself before its loggers start and after they stop are off, so stdout is JSON only.
+    /// </summary>
+    private static string LogFormatHocon(string logFormat) => logFormat == "json"
+        ? $"akka.loggers = [{Quote(Logs.JsonLogger.TypeName)}]\nakka.stdout-loglevel = OFF"
+        : "";
 
     /// <summary>
     /// TLS is on when a certificate is named; then the CA must be named too, since a node that

@@ -32,15 +32,23 @@ internal static class GatewayEndpoints
             var health = gateway.Node.Health();
             return Results.Json(health, statusCode: health.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        endpoints.MapGet("/metrics", () =>
+        // Prometheus text from the node's own exporter (GridTelemetry), made on the first scrape:
+        // the node does not exist yet when the endpoints are mapped.
+        RequestDelegate? scrape = null;
+        endpoints.MapGet("/metrics", http =>
         {
-            var node = gateway.Node;
-            return Results.Text(
-                gateway.Metrics.Render(node.Grid.Routes.Snapshot.ValueCount, node.Cluster.State.Members.Count, node.Grid.Ledger, node.Grid.Cache),
-                "text/plain; version=0.0.4; charset=utf-8");
+            _ = gateway.Metrics; // the gateway's series are shown from the start, before any request
+            return (scrape ??= Scrape(endpoints, gateway.Node.Telemetry.Meters))(http);
         });
         Dashboard.DashboardEndpoints.Map(endpoints, gateway);
         return endpoints;
+    }
+
+    private static RequestDelegate Scrape(IEndpointRouteBuilder endpoints, OpenTelemetry.Metrics.MeterProvider meters)
+    {
+        var pipeline = endpoints.CreateApplicationBuilder();
+        pipeline.UseOpenTelemetryPrometheusScrapingEndpoint(meters, predicate: _ => true, path: null, configureBranchedPipeline: null, optionsName: null);
+        return pipeline.Build();
     }
 
     private static async Task<IResult> Complete(HttpContext http, GridNode node, GatewayMetrics metrics, DroppedRequests dropped)

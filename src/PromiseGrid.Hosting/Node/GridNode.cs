@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using PromiseGrid.Hosting.Configuration;
+using PromiseGrid.Hosting.Telemetry;
 using PromiseGrid.Kernel.Client;
 
 namespace PromiseGrid.Hosting.Node;
@@ -22,6 +23,9 @@ public sealed class GridNode : IExtension
         Settings = settings;
         Grid = Kernel.Client.Grid.GetRuntime(system);
         Log = Logging.GetLogger(system, "promisegrid.node");
+        var cluster = ClusterInstruments.Observe(this);
+        system.WhenTerminated.ContinueWith(_ => cluster.Dispose(), TaskScheduler.Default);
+        Telemetry = GridTelemetry.Start(system);
     }
 
     /// <summary>The node of <paramref name="system"/>, which must have been set up with WithPromiseGrid.</summary>
@@ -32,6 +36,9 @@ public sealed class GridNode : IExtension
     public IGridRuntime Grid { get; }
     public ILoggingAdapter Log { get; }
     public Cluster Cluster => Cluster.Get(System);
+
+    /// <summary>This node's exported telemetry: its meter provider (Prometheus on <c>/metrics</c>, OTLP).</summary>
+    internal GridTelemetry Telemetry { get; }
 
     /// <summary>The names of the modules this node started, in start order.</summary>
     public IReadOnlyList<string> Modules

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Caching;
+using PromiseGrid.Kernel.Diagnostics;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Routing;
@@ -57,6 +58,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
             system.SystemActorOf(RevocationModule.Props(), "revoke");
         }
         Router = system.SystemActorOf(RouterActor.Props(Settings, Routes, Ledger, ResendRequestsOf), Settings.RouterActorName);
+        ObserveMetrics(system);
 
         var shutdown = CoordinatedShutdown.Get(system);
         // Before the node leaves, other nodes stop routing here; in-flight requests still finish.
@@ -67,6 +69,26 @@ internal sealed class GridClient : IExtension, IGridRuntime
             _replies.Unregister();
             return Task.FromResult(Done.Instance);
         });
+    }
+
+    /// <summary>
+    /// The kernel's figures as instruments on this node's own meters (scope: the actor system), gone
+    /// with the system so a stopped node's figures leave every exporter.
+    /// </summary>
+    private void ObserveMetrics(ActorSystem system)
+    {
+        var routing = GridMeters.Create(GridMeters.Routing, system);
+        var ledger = GridMeters.Create(GridMeters.Ledger, system);
+        var cache = GridMeters.Create(GridMeters.Cache, system);
+        RoutingInstruments.Observe(routing, Routes);
+        LedgerInstruments.Observe(ledger, Ledger);
+        CacheInstruments.Observe(cache, Cache);
+        system.WhenTerminated.ContinueWith(_ =>
+        {
+            routing.Dispose();
+            ledger.Dispose();
+            cache.Dispose();
+        }, TaskScheduler.Default);
     }
 
     public IActorRef Router { get; }

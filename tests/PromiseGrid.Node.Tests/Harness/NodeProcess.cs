@@ -170,9 +170,10 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"gateway listening url=(\S+)")]
+    // The value ends at a space or a quote: text lines and JSON lines (PG_LOGFORMAT=json) alike.
+    [GeneratedRegex(@"gateway listening url=([^\s""]+)")]
     private static partial Regex GatewayLine();
 
-    [GeneratedRegex(@"node starting address=(\S+)")]
+    [GeneratedRegex(@"node starting address=([^\s""]+)")]
     private static partial Regex StartingLine();
 }
