@@ -37,6 +37,26 @@ public sealed class RoutesCommandTests
     }
 
     [Fact]
+    public async Task The_empty_prefix_of_a_fallback_route_is_shown_as_such_not_as_a_blank_cell()
+    {
+        const string json = """
+            [
+              {"prefix":"","prefixHex":"","module":"gpt","node":"akka.tcp://promisegrid@node1:4053","pure":true,"reachable":true,"fallback":true},
+              {"prefix":"gpt/","prefixHex":"6770742f","module":"gpt","node":"akka.tcp://promisegrid@node1:4053","pure":true,"reachable":true,"fallback":false}
+            ]
+            """;
+        await using var gateway = await FakeGateway.StartAsync((_, response) => FakeGateway.Text(response, 200, "application/json", json));
+
+        var result = await Cli.RunAsync(["routes", "--node", gateway.Url]);
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches(@"^"""" \(fallback\)\s+gpt\s+akka\.tcp://promisegrid@node1:4053\s+yes\s+yes$", lines[1]);
+        Assert.Matches(@"^gpt/\s+gpt\s+", lines[2]);
+    }
+
+    [Fact]
     public async Task Routes_json_prints_the_nodes_json_unchanged()
     {
         await using var gateway = await FakeGateway.StartAsync((_, response) =>

@@ -29,10 +29,10 @@ public sealed class RouteTableTests(ITestOutputHelper output) : KernelTestKit(Lo
 
         var node = SelfAddress.ToString();
         Assert.Equal(4, views.Count);
-        Assert.Equal(new RouteView("a/", "612f", "ma", node, false, true), views[0]);
+        Assert.Equal(new RouteView("a/", "612f", "ma", node, false, true, false), views[0]);
         Assert.Equal(["mb", "mb2"], views.Skip(1).Take(2).Select(v => v.Module).Order());
         Assert.All(views.Skip(1).Take(2), v => Assert.Equal(("b/", "622f"), (v.Prefix, v.PrefixHex)));
-        Assert.Equal(new RouteView(@"k\x00", "6b00", "mk", node, true, true), views[3]);
+        Assert.Equal(new RouteView(@"k\x00", "6b00", "mk", node, true, true, false), views[3]);
     }
 
     [Fact]

@@ -191,6 +191,29 @@ public sealed class RouterActorTests(ITestOutputHelper output) : KernelTestKit(C
     }
 
     [Fact]
+    public async Task The_empty_prefix_gets_only_what_no_other_prefix_serves_and_is_listed_as_a_fallback()
+    {
+        var fallback = CreateTestProbe();
+        var provider = CreateTestProbe();
+        await RegisterAsync(fallback, "", "model");
+        await RegisterAsync(provider, "a/");
+
+        Runtime.Router.Tell(Request(4, "a/x"), TestActor);
+        Assert.Equal(Seq("a/x"), (await provider.ExpectMsgAsync<Complete>(Patience)).Sequence);
+        await fallback.ExpectNoMsgAsync(Quiet);
+
+        Runtime.Router.Tell(Request(5, "b/x"), TestActor);
+        Assert.Equal(Seq("b/x"), (await fallback.ExpectMsgAsync<Complete>(Patience)).Sequence);
+        Runtime.Router.Tell(Request(6, ""), TestActor);
+        Assert.Equal(0, (await fallback.ExpectMsgAsync<Complete>(Patience)).Sequence.Length);
+        await provider.ExpectNoMsgAsync(Quiet);
+
+        var views = Runtime.Routes.Views();
+        Assert.True(Assert.Single(views, v => v.Module == "model").Fallback);
+        Assert.False(Assert.Single(views, v => v.Module == "probe").Fallback);
+    }
+
+    [Fact]
     public async Task A_provider_reply_goes_straight_to_the_requester()
     {
         var provider = CreateTestProbe();

@@ -7,16 +7,20 @@ namespace PromiseGrid.Cli.Commands;
 /// <summary><c>pgrid routes</c>: the node's view of the grid's routing table.</summary>
 public static class RoutesCommand
 {
+    /// <summary>How the table shows the empty prefix, which would otherwise be a blank cell.</summary>
+    public const string FallbackPrefix = "\"\" (fallback)";
+
     public static Command Create(GlobalOptions global, CliConsole console)
     {
         var json = new Option<bool>("--json")
         {
-            Description = "Print the node's JSON unchanged (fields: prefix, prefixHex, module, node, pure, reachable)",
+            Description = "Print the node's JSON unchanged (fields: prefix, prefixHex, module, node, pure, reachable, fallback)",
         };
         var command = new Command("routes",
             "List the routes the node knows, cluster-wide: each registered prefix (in text notation), "
             + "the module serving it, the node it runs on, whether it is pure (same sequence, same completion), "
-            + "and whether it is reachable (routes of an unreachable node are listed but not used).")
+            + "and whether it is reachable (routes of an unreachable node are listed but not used). "
+            + "The empty prefix, shown as \"\" (fallback), serves every sequence no other route does.")
         {
             json,
         };
@@ -48,7 +52,7 @@ public static class RoutesCommand
                 .OrderBy(r => r.Prefix, StringComparer.Ordinal)
                 .ThenBy(r => r.Node, StringComparer.Ordinal)
                 .ThenBy(r => r.Module, StringComparer.Ordinal)
-                .Select(r => (IReadOnlyList<string>)[r.Prefix, r.Module, r.Node, r.Pure ? "yes" : "no", r.IsReachable ? "yes" : "no"]);
+                .Select(r => (IReadOnlyList<string>)[r.IsFallback ? FallbackPrefix : r.Prefix, r.Module, r.Node, r.Pure ? "yes" : "no", r.IsReachable ? "yes" : "no"]);
             TextTable.Write(console.Out, ["PREFIX", "MODULE", "NODE", "PURE", "REACHABLE"], rows);
             return ExitCodes.Ok;
         }, cancellationToken));

@@ -10,8 +10,12 @@ public sealed record RouteInfo(
     [property: JsonPropertyName("module")] string Module,
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("pure")] bool Pure,
-    [property: JsonPropertyName("reachable")] bool? Reachable = null)
+    [property: JsonPropertyName("reachable")] bool? Reachable = null,
+    [property: JsonPropertyName("fallback")] bool? Fallback = null)
 {
+    /// <summary>Whether the route serves only what no other route does (the empty prefix); a node that does not say has none.</summary>
+    public bool IsFallback => Fallback ?? false;
+
     /// <summary>Whether the router uses the route now; a node that does not say is taken at its word (true).</summary>
     public bool IsReachable => Reachable ?? true;
 

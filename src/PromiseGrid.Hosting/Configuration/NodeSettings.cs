@@ -53,8 +53,10 @@ public sealed record NodeSettings(
         ["PG_TRUST"] = "promisegrid.security.trust",
         ["PG_TOKEN"] = "promisegrid.security.token",
         ["PG_KEY"] = "promisegrid.security.key",
-        // The gpt/ module's model file (read by the module, src/PromiseGrid.Modules/Gpt/gpt.conf).
+        // The gpt/ module's model file and fallback (read by the module, src/PromiseGrid.Modules/Gpt/gpt.conf).
         ["PG_GPT_MODEL"] = "promisegrid.gpt.model",
+        ["PG_GPT_FALLBACK"] = "promisegrid.gpt.fallback",
+        ["PG_GPT_FALLBACK_OPTIONS"] = "promisegrid.gpt.fallback-options",
         // CIDs whose wasm/<cid>/ routes are pure (read by the module, src/PromiseGrid.Modules/Wasm/wasm.conf).
         ["PG_WASM_PURE"] = "promisegrid.wasm.pure",
     };

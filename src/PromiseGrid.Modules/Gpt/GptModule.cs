@@ -30,6 +30,11 @@ namespace PromiseGrid.Modules.Gpt;
 /// KV-cached path only reads the model's parameters; each generation has its own <see cref="KvCache"/>.</para>
 /// <para>Streamed requests (the gateway's <c>Grid-Stream: 1</c>) get the bytes as they are generated
 /// (<see cref="CompletionRequest.SendPart"/>): the first at once, then every 64 bytes or 50 ms.</para>
+/// <para>With <see cref="GptSettings.Fallback"/> (PG_GPT_FALLBACK) the module also serves the
+/// empty prefix: the router sends it every sequence for which no longer prefix is registered,
+/// and the model continues the whole sequence with <see cref="GptSettings.FallbackOptions"/>
+/// (README "Serve the GPT module on the grid"). Each such completion is logged as
+/// <c>gpt fallback</c>.</para>
 /// <para>The model is loaded off the actor's thread when the module starts; requests that come
 /// before it is loaded wait for it. With no file at the path the node still starts: the module
 /// logs a warning with the command that makes a model and answers ModuleFailed with that
@@ -49,8 +54,13 @@ public sealed class GptModule : ModuleActor
     /// <summary>...or whatever has been generated after this long, whichever comes first.</summary>
     private const long PartIntervalMs = 50;
 
+    private static readonly Sequence GptPrefix = Sequence.FromText(Prefix);
+
     private readonly GptSettings _settings;
     private readonly GenerationGate _gate;
+
+    /// <summary>Count and sampling of fallback completions (the prompt is each request's whole sequence); null when the fallback is off.</summary>
+    private readonly GptRequest? _fallback;
 
     // Cancelled when the module stops, so that generations still running give up their cores.
     private readonly CancellationTokenSource _stopping = new();
@@ -63,11 +73,17 @@ public sealed class GptModule : ModuleActor
     }
 
     /// <param name="settings">Null: read from the actor system's config (<c>promisegrid.gpt</c>).</param>
-    public GptModule(GptSettings? settings) : base("gpt", Prefix)
+    public GptModule(GptSettings? settings)
+        : base("gpt", PrefixesOf((settings ??= GptSettings.Create(Context.System.Settings.Config)).Validate()))
     {
-        _settings = (settings ?? GptSettings.Create(Context.System.Settings.Config)).Validate();
+        _settings = settings;
         _gate = new GenerationGate(_settings.Concurrency, _settings.MaxQueued);
+        _fallback = settings.Fallback ? settings.FallbackRequest() : null;
     }
+
+    /// <summary><c>gpt/</c>, and the empty prefix when the fallback is on.</summary>
+    private static IEnumerable<Sequence> PrefixesOf(GptSettings settings) =>
+        settings.Fallback ? [GptPrefix, Sequence.Empty] : [GptPrefix];
 
     /// <summary>The module with the settings of the actor system's config.</summary>
     public static Props Props() => Akka.Actor.Props.Create(() => new GptModule(null));
@@ -81,6 +97,10 @@ public sealed class GptModule : ModuleActor
 
     protected override void PreStart()
     {
+        if (_fallback is not null)
+            Log.Info("gpt fallback on: sequences no other module serves are completed by the model n={0} t={1} k={2} s={3} stop={4}",
+                _fallback.Count, _fallback.Sampling.Temperature, _fallback.Sampling.TopK, _fallback.Sampling.Seed,
+                _fallback.Sampling.StopByte is { } stop ? stop.ToString("x2") : "none");
         _model = Task.Run(Load);
         base.PreStart();
     }
@@ -93,7 +113,17 @@ public sealed class GptModule : ModuleActor
 
     protected override ValueTask<Sequence> CompleteAsync(CompletionRequest request)
     {
-        var parsed = GptRequest.Parse(request.Rest, _settings.DefaultBytes, _settings.MaxBytes);
+        GptRequest parsed;
+        if (request.PrefixLength == 0 && _fallback is not null)
+        {
+            // Served only because nothing longer matched: the whole sequence is the prompt.
+            parsed = _fallback with { Prompt = request.Sequence };
+            Log.Info("gpt fallback completing id={0} sequence={1} n={2}", request.Id, request.Sequence.ToString(48), parsed.Count);
+        }
+        else
+        {
+            parsed = GptRequest.Parse(request.Rest, _settings.DefaultBytes, _settings.MaxBytes);
+        }
         var model = CurrentModel();
         if (model.IsCompletedSuccessfully && model.Result.Generator is null)
             throw new CompletionRefusedException(CompletionStatus.ModuleFailed, model.Result.Problem!);

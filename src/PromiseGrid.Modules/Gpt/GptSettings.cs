@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using PromiseGrid.Core;
+using PromiseGrid.Kernel.Modules;
 
 namespace PromiseGrid.Modules.Gpt;
 
@@ -8,7 +10,11 @@ namespace PromiseGrid.Modules.Gpt;
 /// <param name="MaxBytes">Largest <c>n=</c> a request may ask for.</param>
 /// <param name="Concurrency">Generations run at the same time.</param>
 /// <param name="MaxQueued">Requests that may wait for a generation slot; one more is Overloaded.</param>
-public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxBytes, int Concurrency, int MaxQueued)
+/// <param name="Fallback">Whether the module also serves the empty prefix: every sequence no other module serves is completed by the model.</param>
+/// <param name="FallbackOptions">How such sequences are completed, in the options grammar of <c>gpt/</c> requests
+/// (<c>n=64,t=0,k=40,s=0,stop=0a</c>, see <see cref="GptRequest"/>); empty: the defaults of a <c>gpt/</c> request.</param>
+public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxBytes, int Concurrency, int MaxQueued,
+    bool Fallback = false, string FallbackOptions = "")
 {
     private const string ReferenceResource = "PromiseGrid.Modules.Gpt.gpt.conf";
 
@@ -44,9 +50,22 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
             gpt.GetInt("default-bytes"),
             gpt.GetInt("max-bytes"),
             concurrency == 0 ? Environment.ProcessorCount : concurrency,
-            gpt.GetInt("max-queued"));
+            gpt.GetInt("max-queued"),
+            Switch(gpt, "fallback", "PG_GPT_FALLBACK"),
+            gpt.GetString("fallback-options", "").Trim());
         settings.Validate();
         return settings;
+    }
+
+    private static bool Switch(Config gpt, string key, string variable)
+    {
+        var text = gpt.GetString(key, "off").Trim();
+        return text.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw new ConfigurationException($"promisegrid.gpt.{key} ({variable}) must be on or off, got '{text}'"),
+        };
     }
 
     /// <summary>Throws <see cref="ConfigurationException"/> naming the first setting out of range.</summary>
@@ -58,6 +77,29 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
             throw new ConfigurationException($"promisegrid.gpt.default-bytes must be from 1 to max-bytes ({MaxBytes}), got {DefaultBytes}");
         if (Concurrency < 1) throw new ConfigurationException("promisegrid.gpt.concurrency must be at least 1 (or 0: one per core)");
         if (MaxQueued < 0) throw new ConfigurationException("promisegrid.gpt.max-queued must not be negative");
+        _ = FallbackRequest();
         return this;
+    }
+
+    /// <summary>
+    /// What a fallback completion asks of the model: <see cref="FallbackOptions"/> parsed as a
+    /// <c>gpt/</c> request's options, with an empty prompt (the module puts the whole sequence there).
+    /// </summary>
+    /// <exception cref="ConfigurationException">The options do not parse or are out of range, with the reason.</exception>
+    internal GptRequest FallbackRequest()
+    {
+        if (FallbackOptions.Length == 0) return GptRequest.Parse(Sequence.Empty, DefaultBytes, MaxBytes);
+        var options = Sequence.FromUtf8(FallbackOptions + "/");
+        if (!GptRequest.StartsWithOption(options.Span))
+            throw new ConfigurationException($"promisegrid.gpt.fallback-options (PG_GPT_FALLBACK_OPTIONS): '{FallbackOptions}' " +
+                $"is not a list of options like n=64,t=0,k=40,s=0,stop=0a (keys: {string.Join(", ", GptRequest.Keys)})");
+        try
+        {
+            return GptRequest.Parse(options, DefaultBytes, MaxBytes);
+        }
+        catch (CompletionRefusedException error)
+        {
+            throw new ConfigurationException($"promisegrid.gpt.fallback-options (PG_GPT_FALLBACK_OPTIONS): {error.Message}");
+        }
     }
 }

@@ -15,13 +15,22 @@ namespace PromiseGrid.Modules.Wasm;
 /// synchronously on the calling thread: call it from a <see cref="WasmWorkers"/> thread.
 /// </summary>
 /// <remarks>
-/// Instances come from Wasmtime's pooling allocator, sized by <c>max-instances</c>: a fresh
+/// <para>Instances come from Wasmtime's pooling allocator, sized by <c>max-instances</c>: a fresh
 /// store per request then costs a few microseconds instead of mapping and unmapping memory
 /// (about 3 times faster here per request). A store never outlives its request, so nothing a
-/// guest leaves in memory reaches the next requester.
+/// guest leaves in memory reaches the next requester.</para>
+/// <para>A freed slot's memory goes back to its initial contents (the module's copy-on-write
+/// image of its data segments) before the next instance gets it. Wasmtime does that by
+/// decommitting the pages (madvise), which costs a system call, a TLB shootdown on every core
+/// and a page fault on the next request's first write; the first <see cref="KeepResidentBytes"/>
+/// of each slot are zeroed in place instead, which halves a small guest's cost per request
+/// (README "WebAssembly modules").</para>
 /// </remarks>
 internal sealed class WasmRuntime : IDisposable
 {
+    /// <summary>Memory (and table) bytes of a freed slot reset in place instead of decommitted: one WebAssembly page.</summary>
+    public const int KeepResidentBytes = WasmSettings.PageBytes;
+
     private readonly WasmSettings _settings;
     private readonly int _maxOutputBytes;
     private readonly Engine _engine;
@@ -39,10 +48,13 @@ internal sealed class WasmRuntime : IDisposable
             .WithMaxCoreInstances((uint)settings.MaxInstances)
             .WithMaxMemories((uint)settings.MaxInstances)
             .WithMaxTables((uint)settings.MaxInstances)
-            .WithMaxMemorySize((nuint)settings.MaxMemoryBytes);
+            .WithMaxMemorySize((nuint)settings.MaxMemoryBytes)
+            .WithLinearMemoryKeepResidentBytes(KeepResidentBytes)
+            .WithTableKeepResidentBytes(KeepResidentBytes);
         using var config = new Config()
             .WithFuelConsumption(true)
             .WithEpochInterruption(true)
+            .WithMemoryInitCopyOnWrite(true)
             .WithPoolingAllocationStrategy(pool);
         _engine = new Engine(config);
         _linker = new Linker(_engine);

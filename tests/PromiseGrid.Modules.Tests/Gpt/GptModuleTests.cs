@@ -253,4 +253,60 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         await AwaitAssertAsync(async () => AssertStatus(CompletionStatus.Completed, await CompleteTextAsync("gpt/n=3/x")),
             TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task With_the_fallback_on_the_model_completes_what_no_longer_prefix_serves_with_the_fallback_options()
+    {
+        var (model, path) = SaveModel();
+        var settings = SettingsFor(path) with { Fallback = true, FallbackOptions = "n=9,t=0,k=5,s=4" };
+        await StartModuleAsync(GptModule.Props(settings), GptModule.Prefix, "");
+        await StartModuleAsync(EchoModule.Props(), "echo/");
+
+        var unserved = await CompleteTextAsync("Once upon");
+        AssertStatus(CompletionStatus.Completed, unserved);
+        Assert.Equal(Expected(model, "Once upon", 9, new SamplingOptions(0f, 5, 4)), unserved.Bytes.Span.ToArray());
+        // The whole sequence is the prompt, options-like bytes included: no gpt/ grammar applies.
+        var optionLike = await CompleteTextAsync("n=3/x");
+        Assert.Equal(Expected(model, "n=3/x", 9, new SamplingOptions(0f, 5, 4)), optionLike.Bytes.Span.ToArray());
+
+        AssertStatus(CompletionStatus.Completed, await CompleteTextAsync("echo/mine"));
+        Assert.Equal("mine", (await CompleteTextAsync("echo/mine")).Bytes.ToString());
+        var asked = await CompleteTextAsync("gpt/n=4/hi");
+        Assert.Equal(Expected(model, "hi", 4, new SamplingOptions(0.8f, 40, 0)), asked.Bytes.Span.ToArray());
+    }
+
+    [Fact]
+    public async Task With_the_fallback_off_only_gpt_is_served_and_the_rest_is_no_route()
+    {
+        var (_, path) = SaveModel();
+        await StartModuleAsync(GptModule.Props(SettingsFor(path)), GptModule.Prefix);
+
+        Assert.Empty(Runtime.Routes.Snapshot.ValuesOf(ReadOnlySpan<byte>.Empty));
+        AssertStatus(CompletionStatus.NoRoute, await CompleteTextAsync("Once upon"));
+    }
+
+    [Theory]
+    [InlineData("fallback-options = \"n=0\"", "promisegrid.gpt.fallback-options (PG_GPT_FALLBACK_OPTIONS)", "n=0 is out of range")]
+    [InlineData("fallback-options = \"q=1\"", "promisegrid.gpt.fallback-options (PG_GPT_FALLBACK_OPTIONS)", "not a list of options")]
+    [InlineData("fallback-options = \"n=5,bogus=1\"", "promisegrid.gpt.fallback-options (PG_GPT_FALLBACK_OPTIONS)", "unknown option 'bogus'")]
+    [InlineData("fallback = maybe", "promisegrid.gpt.fallback (PG_GPT_FALLBACK)", "must be on or off, got 'maybe'")]
+    public void Bad_fallback_settings_are_refused_naming_the_key_and_the_variable(string line, string knob, string reason)
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            GptSettings.Create(ConfigurationFactory.ParseString($"promisegrid.gpt {{ {line} }}")));
+
+        Assert.Contains(knob, error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void Fallback_settings_default_to_off_and_to_a_gpt_requests_defaults()
+    {
+        var settings = GptSettings.Create(ConfigurationFactory.Empty);
+        Assert.False(settings.Fallback);
+        Assert.Equal("", settings.FallbackOptions);
+        var on = GptSettings.Create(ConfigurationFactory.ParseString("promisegrid.gpt { fallback = on, fallback-options = \"n=7,stop=0a\" }"));
+        Assert.True(on.Fallback);
+        Assert.Equal("n=7,stop=0a", on.FallbackOptions);
+    }
 }

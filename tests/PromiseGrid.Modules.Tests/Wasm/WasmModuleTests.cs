@@ -86,6 +86,27 @@ public sealed class WasmModuleTests(ITestOutputHelper output) : ModuleTestKit(Co
     }
 
     [Fact]
+    public async Task Every_request_gets_a_fresh_instance_nothing_an_earlier_request_left_reaches_it()
+    {
+        await StartAsync(Limits with { MaxConcurrency = 2, MaxInstances = 4 });
+        var cid = Put(WatGuests.Leaky);
+
+        // One after another (the same pooled slot comes back), then many at once (slots reused across workers).
+        for (var i = 0; i < 20; i++)
+        {
+            var completion = await Run(cid, "");
+            AssertStatus(CompletionStatus.Completed, completion);
+            Assert.Equal("000i2", completion.Bytes.ToString());
+        }
+        var together = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Run(cid, "")));
+        Assert.All(together, completion =>
+        {
+            AssertStatus(CompletionStatus.Completed, completion);
+            Assert.Equal("000i2", completion.Bytes.ToString());
+        });
+    }
+
+    [Fact]
     public async Task Empty_input_gives_the_guest_an_empty_buffer_and_empty_output()
     {
         await StartAsync();

@@ -104,6 +104,37 @@ public static class WatGuests
             (call $complete (local.get $request) (i32.mul (local.get $len) (i32.const 2)))))
         """;
 
+    /// <summary>
+    /// Reports what an earlier request could have left behind, then leaves its own traces: five
+    /// bytes, '0' + the byte at 0 (the first, kept-resident page), '0' + the byte at 70000 (the
+    /// second page, decommitted between instances), '0' + a mutable global, the byte at 8 (its
+    /// data segment, "init", from the copy-on-write memory image) and '0' + its memory size in
+    /// pages. Then it increments the three counters, overwrites the data and grows its memory.
+    /// A fresh instance per request always answers "000i2".
+    /// </summary>
+    public const string Leaky = $$"""
+        (module
+          (memory (export "memory") 2)
+          (data (i32.const 8) "init")
+          (global $count (mut i32) (i32.const 0))
+          {{Allocator}}
+          {{Pack}}
+          (func (export "grid_complete") (param i32 i32) (result i64)
+            (local $out i32)
+            (local.set $out (call $alloc (i32.const 5)))
+            (i32.store8 (local.get $out) (i32.add (i32.load8_u (i32.const 0)) (i32.const 48)))
+            (i32.store8 (i32.add (local.get $out) (i32.const 1)) (i32.add (i32.load8_u (i32.const 70000)) (i32.const 48)))
+            (i32.store8 (i32.add (local.get $out) (i32.const 2)) (i32.add (global.get $count) (i32.const 48)))
+            (i32.store8 (i32.add (local.get $out) (i32.const 3)) (i32.load8_u (i32.const 8)))
+            (i32.store8 (i32.add (local.get $out) (i32.const 4)) (i32.add (memory.size) (i32.const 48)))
+            (i32.store8 (i32.const 0) (i32.add (i32.load8_u (i32.const 0)) (i32.const 1)))
+            (i32.store8 (i32.const 70000) (i32.add (i32.load8_u (i32.const 70000)) (i32.const 1)))
+            (global.set $count (i32.add (global.get $count) (i32.const 1)))
+            (i32.store8 (i32.const 8) (i32.const 88))
+            (drop (memory.grow (i32.const 1)))
+            (call $pack (local.get $out) (i32.const 5))))
+        """;
+
     /// <summary>Loops for ever.</summary>
     public const string EndlessLoop = $$"""
         (module
