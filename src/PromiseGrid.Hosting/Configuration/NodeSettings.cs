@@ -41,6 +41,7 @@ public sealed record NodeSettings(
         ["PG_DATA"] = "promisegrid.node.data",
         ["PG_PLUGINS"] = "promisegrid.node.plugins",
         ["PG_LOGLEVEL"] = "promisegrid.node.log-level",
+        ["PG_JOIN_TIMEOUT"] = "promisegrid.node.join-timeout",
         ["PG_TLS_CERT"] = "promisegrid.node.tls.certificate",
         ["PG_TLS_PASSWORD"] = "promisegrid.node.tls.password",
         ["PG_TLS_CA"] = "promisegrid.node.tls.ca",
@@ -94,6 +95,8 @@ public sealed record NodeSettings(
         if (!LogLevels.Contains(logLevel))
             throw new NodeConfigurationException($"PG_LOGLEVEL must be one of {string.Join(", ", LogLevels)}, got '{logLevel}'");
 
+        var joinTimeout = ReadJoinTimeout(node);
+
         GridSettings grid;
         try
         {
@@ -113,6 +116,7 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.public-hostname = {{Quote(host)}}
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
+            akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {{joinTimeout}}
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
             """)
             // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
@@ -120,6 +124,28 @@ public sealed record NodeSettings(
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
             logLevel, tls, https, limits, grid, derived.WithFallback(layered));
+    }
+
+    /// <summary>
+    /// How long a node with seeds may try to join before it gives up and exits (Akka's
+    /// shutdown-after-unsuccessful-join-seed-nodes, as HOCON): a duration above zero, or off.
+    /// </summary>
+    private static string ReadJoinTimeout(Config node)
+    {
+        var text = node.GetString("join-timeout", "").Trim();
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return "off";
+        TimeSpan timeout;
+        try
+        {
+            timeout = node.GetTimeSpan("join-timeout", allowInfinite: false);
+        }
+        catch (Exception error) when (error is FormatException or ConfigurationException or OverflowException)
+        {
+            throw new NodeConfigurationException($"PG_JOIN_TIMEOUT (promisegrid.node.join-timeout) must be a duration like 60s, or off; got '{text}'");
+        }
+        if (timeout <= TimeSpan.Zero)
+            throw new NodeConfigurationException($"PG_JOIN_TIMEOUT (promisegrid.node.join-timeout) must be above zero, or off; got '{text}'");
+        return $"{(long)timeout.TotalMilliseconds}ms";
     }
 
     /// <summary>
