@@ -1,0 +1,52 @@
+namespace PromiseGrid.Bench.Idle;
+
+/// <summary>
+/// CPU time a process has used, from Linux's /proc/PID/stat (utime + stime), and per thread
+/// from /proc/PID/task/*/stat, grouped by thread name (comm), so a figure says who spent it.
+/// </summary>
+internal static class ProcCpu
+{
+    /// <summary>Clock ticks per second of the stat files' times (USER_HZ, 100 on Linux).</summary>
+    private const double TicksPerSecond = 100;
+
+    /// <summary>CPU seconds the whole process has used (all its threads, living and ended).</summary>
+    public static double ProcessSeconds(int pid) => Ticks(File.ReadAllText($"/proc/{pid}/stat")).Total / TicksPerSecond;
+
+    /// <summary>CPU seconds per thread name, over the threads alive now.</summary>
+    public static Dictionary<string, double> ThreadSeconds(int pid)
+    {
+        var byName = new Dictionary<string, double>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(task, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // the thread ended between listing and reading
+            }
+            var (name, total) = Ticks(stat);
+            byName[name] = byName.GetValueOrDefault(name) + total / TicksPerSecond;
+        }
+        return byName;
+    }
+
+    /// <summary>
+    /// The name (field 2, in parentheses, may hold spaces) and utime + stime (fields 14 and 15).
+    /// Fields after the name are counted from its closing parenthesis, as proc(5) advises.
+    /// </summary>
+    private static (string Name, long Total) Ticks(string stat)
+    {
+        var open = stat.IndexOf('(');
+        var close = stat.LastIndexOf(')');
+        var name = stat[(open + 1)..close];
+        var fields = stat[(close + 2)..].Split(' ');
+        // fields[0] is field 3 (state), so field N is fields[N - 3].
+        return (Normalize(name), long.Parse(fields[11]) + long.Parse(fields[12]));
+    }
+
+    /// <summary>Numbered threads of one kind count as one name (".NET TP Worker", "DotNetty 3").</summary>
+    private static string Normalize(string name) => name.TrimEnd('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', '#', '-', '_');
+}
