@@ -59,9 +59,8 @@ internal static class IdleBench
                 foreach (var process in processes)
                 {
                     percent[process] = 100 * (ProcCpu.ProcessSeconds(process.Pid) - before[process].Total) / wall;
-                    foreach (var (name, seconds) in ProcCpu.ThreadSeconds(process.Pid))
-                        threads[process][name] = threads[process].GetValueOrDefault(name)
-                            + 100 * (seconds - before[process].Threads.GetValueOrDefault(name)) / wall / options.Rounds;
+                    foreach (var (name, seconds) in ProcCpu.ByName(before[process].Threads, ProcCpu.ThreadSeconds(process.Pid)))
+                        threads[process][name] = threads[process].GetValueOrDefault(name) + 100 * seconds / wall / options.Rounds;
                 }
                 rounds.Add(new IdleRound(
                     processes.Where(p => p.Kind == "node").Select(p => percent[p]).ToArray(),

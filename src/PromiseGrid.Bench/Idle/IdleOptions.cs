@@ -6,11 +6,11 @@ namespace PromiseGrid.Bench.Idle;
 /// <param name="Nodes">Node processes, and as many bare Akka.Cluster processes, side by side.</param>
 /// <param name="Seconds">Measuring window of each round.</param>
 /// <param name="Rounds">Windows measured one after another, each giving a ratio (their spread shows the noise).</param>
-/// <param name="WarmupSeconds">Wait after every process is Up, before the first round (start-up work settles).</param>
+/// <param name="WarmupSeconds">Wait after every process is Up, before the first round: start-up work settles, above all the JIT's tier-1 recompiles (".NET Tiered Compilation" threads), which on a loaded machine go on for tens of seconds.</param>
 /// <param name="NodeDll">The stock node to run; null: the repository's Release build.</param>
 /// <param name="NodeConfig">A HOCON file the nodes get as <c>--config</c> (to try settings without a rebuild).</param>
 /// <param name="Json">Also write the figures to this file.</param>
-internal sealed record IdleOptions(int Nodes = 1, double Seconds = 30, int Rounds = 3, double WarmupSeconds = 15,
+internal sealed record IdleOptions(int Nodes = 1, double Seconds = 30, int Rounds = 3, double WarmupSeconds = 60,
     string? NodeDll = null, string? NodeConfig = null, string? Json = null)
 {
     public const string Usage = "idle [--nodes N] [--seconds S] [--rounds R] [--warmup S] [--node-dll PATH] [--node-config FILE] [--json FILE]";

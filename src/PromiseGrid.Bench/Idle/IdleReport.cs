@@ -40,7 +40,7 @@ internal sealed record IdleReport(IdleOptions Options, IReadOnlyList<IdleRound> 
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| median | {Median(Rounds.Select(r => r.NodeMean)):0.00} | {Median(Rounds.Select(r => r.BareMean)):0.00} | {MedianRatio:0.00} (range {Rounds.Min(r => r.Ratio):0.00}–{Rounds.Max(r => r.Ratio):0.00}) | | |");
         text.AppendLine();
-        text.AppendLine("| threads (CPU % of a core per process, averaged over rounds) | node | bare |");
+        text.AppendLine("| threads alive at the end of a round (CPU % of a core per process, averaged over rounds) | node | bare |");
         text.AppendLine("|---|---:|---:|");
         var names = NodeThreads.Concat(BareThreads).GroupBy(t => t.Name).Select(g => (Name: g.Key, Max: g.Max(t => t.Percent)))
             .OrderByDescending(t => t.Max).Where(t => t.Max >= 0.005).Take(12);

@@ -12,10 +12,10 @@ internal static class ProcCpu
     /// <summary>CPU seconds the whole process has used (all its threads, living and ended).</summary>
     public static double ProcessSeconds(int pid) => Ticks(File.ReadAllText($"/proc/{pid}/stat")).Total / TicksPerSecond;
 
-    /// <summary>CPU seconds per thread name, over the threads alive now.</summary>
-    public static Dictionary<string, double> ThreadSeconds(int pid)
+    /// <summary>CPU seconds and name of each thread alive now, by thread id.</summary>
+    public static Dictionary<int, (string Name, double Seconds)> ThreadSeconds(int pid)
     {
-        var byName = new Dictionary<string, double>();
+        var threads = new Dictionary<int, (string, double)>();
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             string stat;
@@ -28,8 +28,22 @@ internal static class ProcCpu
                 continue; // the thread ended between listing and reading
             }
             var (name, total) = Ticks(stat);
-            byName[name] = byName.GetValueOrDefault(name) + total / TicksPerSecond;
+            threads[int.Parse(Path.GetFileName(task))] = (name, total / TicksPerSecond);
         }
+        return threads;
+    }
+
+    /// <summary>
+    /// CPU seconds per thread name between two readings: threads alive at the end, minus what
+    /// they had at the start (a thread born in between counts whole). A thread that ended in
+    /// between is missing, so the names can add up to less than the process.
+    /// </summary>
+    public static Dictionary<string, double> ByName(Dictionary<int, (string Name, double Seconds)> before,
+        Dictionary<int, (string Name, double Seconds)> after)
+    {
+        var byName = new Dictionary<string, double>();
+        foreach (var (tid, (name, seconds)) in after)
+            byName[name] = byName.GetValueOrDefault(name) + seconds - (before.TryGetValue(tid, out var then) ? then.Seconds : 0);
         return byName;
     }
 
