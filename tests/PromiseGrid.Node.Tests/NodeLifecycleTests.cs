@@ -49,10 +49,11 @@ public sealed class NodeLifecycleTests
         var node3Address = node3.RemotingAddress;
 
         // Frozen, node3 sends no heartbeats: the majority marks it unreachable, and once
-        // membership is stable the split-brain resolver downs it and the leader removes it.
+        // membership is stable the split-brain resolver downs it and the leader (node1 or node2,
+        // whichever has the lower port) removes it; every member's router then drops its routes.
         await node3.SignalAsync("STOP");
-        await Poll.UntilAsync(() => Task.FromResult(node1.Lines.Any(l => l.Contains("removing unreachable node") && l.Contains(node3Address))),
-            TimeSpan.FromSeconds(120), () => $"node1 never removed node3. node1's log:\n{node1.Log}");
+        await Poll.UntilAsync(() => Task.FromResult(node1.Lines.Any(l => l.Contains($"routes dropped node={node3Address} reason=removed"))),
+            TimeSpan.FromSeconds(120), () => $"node1 never saw node3 removed. node1's log:\n{node1.Log}");
 
         // Thawed, node3 learns it is down (from its peers, or its own resolver finds it is the
         // minority and downs itself) and must leave for good.
