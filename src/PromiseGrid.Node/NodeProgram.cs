@@ -7,7 +7,8 @@ namespace PromiseGrid.Node;
 /// <summary>
 /// The node's entry: read settings, build the host (<see cref="NodeHost"/>: the node through
 /// Akka.Hosting, the gateway on Kestrel), and on SIGTERM/Ctrl-C stop the gateway, then leave the
-/// cluster through CoordinatedShutdown, which the host runs as it stops.
+/// cluster through CoordinatedShutdown, which the host runs as it stops. The exit code says why
+/// the node ended (<see cref="NodeExit"/>).
 /// </summary>
 public static class NodeProgram
 {
@@ -29,7 +30,7 @@ public static class NodeProgram
                     return 0;
                 default:
                     Console.Error.WriteLine($"promisegrid-node: unknown argument '{args[i]}' (try --help)");
-                    return 2;
+                    return NodeExit.BadSettings;
             }
         }
 
@@ -43,7 +44,7 @@ public static class NodeProgram
         catch (NodeConfigurationException error)
         {
             Console.Error.WriteLine($"promisegrid-node: {error.Message}");
-            return 2;
+            return NodeExit.BadSettings;
         }
 
         try
@@ -56,7 +57,7 @@ public static class NodeProgram
             // the node, then the host's stop runs CoordinatedShutdown.
             app.Node().Log.Error("gateway failed to start url={0} error={1}", settings.HttpUrl, error.Message);
             await app.StopAsync();
-            return 1;
+            return NodeExit.Failed;
         }
         var node = app.Node();
         foreach (var url in app.Urls)
@@ -64,9 +65,12 @@ public static class NodeProgram
         app.Lifetime.ApplicationStopping.Register(() => node.Log.Info("node stopping address={0}", node.Cluster.SelfAddress));
 
         // Returns once the host has stopped: on SIGTERM/Ctrl-C, or when the actor system ends on
-        // its own (downed, left), which Akka.Hosting turns into a stop of the host.
+        // its own (not joined in time, downed, removed), which Akka.Hosting turns into a stop of
+        // the host. The last line says why, after Akka's logger has stopped, so it is the last one.
         await app.WaitForShutdownAsync();
         await node.System.WhenTerminated;
-        return Environment.ExitCode;
+        var exit = NodeExit.Of(node.System);
+        Console.Error.WriteLine($"promisegrid-node: exit code={exit.Code} reason={exit.Reason} address={node.Cluster.SelfAddress}");
+        return exit.Code;
     }
 }

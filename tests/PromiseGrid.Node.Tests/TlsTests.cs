@@ -57,6 +57,8 @@ public sealed class TlsTests(TlsTests.Certificates certs) : IClassFixture<TlsTes
         // A: it is A's check of the rogue's certificate alone that keeps it out.
         var rogueEnvironment = certs.Node("rogue", ca: certs.BothCas);
         rogueEnvironment["PG_SEEDS"] = a.RemotingAddress;
+        // The rogue must stay up while it is looked at, however slow the machine (PG_JOIN_TIMEOUT would end it).
+        rogueEnvironment["PG_JOIN_TIMEOUT"] = "off";
         await using var rogue = NodeProcess.Launch(rogueEnvironment);
         await rogue.WaitForGatewayAsync();
         var rogueAddress = rogue.RemotingAddress;

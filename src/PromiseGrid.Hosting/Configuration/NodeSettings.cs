@@ -43,6 +43,7 @@ public sealed record NodeSettings(
         ["PG_PLUGINS"] = "promisegrid.node.plugins",
         ["PG_LOGLEVEL"] = "promisegrid.node.log-level",
         ["PG_LOGFORMAT"] = "promisegrid.node.log-format",
+        ["PG_JOIN_TIMEOUT"] = "promisegrid.node.join-timeout",
         ["PG_TLS_CERT"] = "promisegrid.node.tls.certificate",
         ["PG_TLS_PASSWORD"] = "promisegrid.node.tls.password",
         ["PG_TLS_CA"] = "promisegrid.node.tls.ca",
@@ -105,6 +106,8 @@ public sealed record NodeSettings(
             throw new NodeConfigurationException(
                 $"PG_LOGFORMAT (promisegrid.node.log-format) must be one of {string.Join(", ", LogFormats)}, got '{logFormat}'");
 
+        var joinTimeout = ReadJoinTimeout(node);
+
         GridSettings grid;
         try
         {
@@ -124,6 +127,7 @@ public sealed record NodeSettings(
             akka.remote.dot-netty.tcp.public-hostname = {{Quote(host)}}
             akka.remote.dot-netty.tcp.port = {{port}}
             akka.cluster.seed-nodes = [{{string.Join(", ", seeds.Select(Quote))}}]
+            akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {{joinTimeout}}
             akka.remote.dot-netty.tcp.enable-ssl = {{(tls.Enabled ? "on" : "off")}}
             {{LogFormatHocon(logFormat)}}
             """)
@@ -141,6 +145,28 @@ public sealed record NodeSettings(
     private static string LogFormatHocon(string logFormat) => logFormat == "json"
         ? $"akka.loggers = [{Quote(Logs.JsonLogger.TypeName)}]\nakka.stdout-loglevel = OFF"
         : "";
+
+    /// <summary>
+    /// How long a node with seeds may try to join before it gives up and exits (Akka's
+    /// shutdown-after-unsuccessful-join-seed-nodes, as HOCON): a duration above zero, or off.
+    /// </summary>
+    private static string ReadJoinTimeout(Config node)
+    {
+        var text = node.GetString("join-timeout", "").Trim();
+        if (text.Equals("off", StringComparison.OrdinalIgnoreCase)) return "off";
+        TimeSpan timeout;
+        try
+        {
+            timeout = node.GetTimeSpan("join-timeout", allowInfinite: false);
+        }
+        catch (Exception error) when (error is FormatException or ConfigurationException or OverflowException)
+        {
+            throw new NodeConfigurationException($"PG_JOIN_TIMEOUT (promisegrid.node.join-timeout) must be a duration like 60s, or off; got '{text}'");
+        }
+        if (timeout <= TimeSpan.Zero)
+            throw new NodeConfigurationException($"PG_JOIN_TIMEOUT (promisegrid.node.join-timeout) must be above zero, or off; got '{text}'");
+        return $"{(long)timeout.TotalMilliseconds}ms";
+    }
 
     /// <summary>
     /// TLS is on when a certificate is named; then the CA must be named too, since a node that

@@ -79,20 +79,22 @@ public sealed class GridNode : IExtension
     }
 
     /// <summary>
-    /// Akka keeps retrying the seeds on its own; this says plainly, every 10 s until the node
-    /// is Up, that it has not joined and which seeds it is waiting for, so a wrong PG_SEEDS is
-    /// visible in the log instead of a silent node whose /health stays 503.
+    /// Akka keeps retrying the seeds on its own until PG_JOIN_TIMEOUT (then the node exits);
+    /// this says plainly, every 10 s until the node is Up, that it has not joined and which seeds
+    /// it is waiting for, so a wrong PG_SEEDS is visible in the log instead of a silent node
+    /// whose /health stays 503.
     /// </summary>
     private void WarnWhileNotJoined(Cluster cluster)
     {
         var interval = TimeSpan.FromSeconds(10);
         var started = DateTime.UtcNow;
         var seeds = string.Join(",", Settings.Seeds);
+        var timeout = cluster.Settings.ShutdownAfterUnsuccessfulJoinSeedNodes is { } bound ? $"{bound.TotalSeconds:0.#}s" : "off";
         var timer = System.Scheduler.Advanced.ScheduleRepeatedlyCancelable(interval, interval, () =>
         {
             if (cluster.SelfMember.Status != MemberStatus.Up)
-                Log.Warning("node not joined after {0:0}s status={1} seeds={2} reason=no seed node accepted the join; check PG_SEEDS and that a seed is running and reachable",
-                    (DateTime.UtcNow - started).TotalSeconds, cluster.SelfMember.Status, seeds);
+                Log.Warning("node not joined after {0:0}s status={1} seeds={2} join_timeout={3} reason=no seed node accepted the join; check PG_SEEDS and that a seed is running and reachable",
+                    (DateTime.UtcNow - started).TotalSeconds, cluster.SelfMember.Status, seeds, timeout);
         });
         cluster.RegisterOnMemberUp(timer.Cancel);
         System.WhenTerminated.ContinueWith(_ => timer.Cancel(), TaskScheduler.Default);

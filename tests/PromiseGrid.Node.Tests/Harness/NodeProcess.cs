@@ -142,6 +142,17 @@ public sealed partial class NodeProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Sends a signal by name (kill -STOP freezes the process as a partition would: no heartbeats
+    /// in or out; kill -CONT lets it run on).
+    /// </summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {_process.Id} exited {kill.ExitCode}");
+    }
+
     /// <summary>Waits until the process ends by itself (for nodes expected to refuse to start).</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
