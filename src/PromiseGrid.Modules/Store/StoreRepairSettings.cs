@@ -25,25 +25,39 @@ public sealed record StoreRepairSettings(TimeSpan Interval, TimeSpan CheckInterv
     public static StoreRepairSettings Create(Config repair)
     {
         var settings = new StoreRepairSettings(
-            repair.GetTimeSpan("interval"),
-            repair.GetTimeSpan("check-interval"),
-            repair.GetTimeSpan("settle"),
-            repair.GetInt("buckets"),
-            repair.GetInt("concurrency"),
-            repair.GetInt("max-blobs-per-pass"));
+            Read("interval", "PG_STORE_REPAIR_INTERVAL", key => repair.GetTimeSpan(key)),
+            Read("check-interval", null, key => repair.GetTimeSpan(key)),
+            Read("settle", null, key => repair.GetTimeSpan(key)),
+            Read("buckets", "PG_STORE_REPAIR_BUCKETS", key => repair.GetInt(key)),
+            Read("concurrency", "PG_STORE_REPAIR_CONCURRENCY", key => repair.GetInt(key)),
+            Read("max-blobs-per-pass", null, key => repair.GetInt(key)));
         settings.Validate();
         return settings;
     }
 
+    /// <summary>One key; a value that is not a duration or a number (an environment variable's text) is refused naming the key.</summary>
+    private static T Read<T>(string key, string? variable, Func<string, T> read)
+    {
+        try
+        {
+            return read(key);
+        }
+        catch (Exception error) when (error is FormatException or OverflowException or ConfigurationException)
+        {
+            var name = variable is null ? $"promisegrid.store.repair.{key}" : $"promisegrid.store.repair.{key} ({variable})";
+            throw new ConfigurationException($"{name} is not a {(typeof(T) == typeof(TimeSpan) ? "duration such as 30s" : "whole number")}: {error.Message}");
+        }
+    }
+
     internal void Validate()
     {
-        if (Interval <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.store.repair.interval must be positive");
+        if (Interval <= TimeSpan.Zero) throw new ConfigurationException("promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL) must be positive");
         if (CheckInterval <= TimeSpan.Zero || CheckInterval > Interval)
-            throw new ConfigurationException("promisegrid.store.repair.check-interval must be positive and at most promisegrid.store.repair.interval");
+            throw new ConfigurationException("promisegrid.store.repair.check-interval must be positive and at most promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL)");
         if (Settle < TimeSpan.Zero || Settle > Interval)
-            throw new ConfigurationException("promisegrid.store.repair.settle must be between 0 and promisegrid.store.repair.interval");
-        if (Buckets is < 1 or > MaxBuckets) throw new ConfigurationException($"promisegrid.store.repair.buckets must be between 1 and {MaxBuckets}");
-        if (Concurrency < 1) throw new ConfigurationException("promisegrid.store.repair.concurrency must be at least 1");
+            throw new ConfigurationException("promisegrid.store.repair.settle must be between 0 and promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL)");
+        if (Buckets is < 1 or > MaxBuckets) throw new ConfigurationException($"promisegrid.store.repair.buckets (PG_STORE_REPAIR_BUCKETS) must be between 1 and {MaxBuckets}");
+        if (Concurrency < 1) throw new ConfigurationException("promisegrid.store.repair.concurrency (PG_STORE_REPAIR_CONCURRENCY) must be at least 1");
         if (MaxBlobsPerPass < 1) throw new ConfigurationException("promisegrid.store.repair.max-blobs-per-pass must be at least 1");
     }
 }
