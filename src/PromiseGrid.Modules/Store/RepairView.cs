@@ -9,7 +9,8 @@ namespace PromiseGrid.Modules.Store;
 /// offers it), the subset this node should hold as well (shared: what this node answers when
 /// that node's pass asks), and the copies this node holds but no longer ranks for (extras).
 /// </summary>
-/// <remarks>Built once per inventory version and node set (<see cref="StoreRepair"/> caches it): ranking costs one SHA-256 per blob and node.</remarks>
+/// <remarks>Built once per inventory version and node set (<see cref="StoreRepair"/> caches it, and the
+/// rankings of blobs already ranked for the same node set: ranking costs one SHA-256 per blob and node).</remarks>
 internal sealed class RepairView
 {
     private readonly Dictionary<Address, List<Cid>> _outbound = [];
@@ -17,8 +18,8 @@ internal sealed class RepairView
     private readonly Dictionary<(Address, bool), StoreBuckets> _buckets = [];
     private readonly int _bucketCount;
 
-    /// <param name="wanted">Copies per blob: the replication factor, capped by the number of nodes.</param>
-    public RepairView(long version, string key, IEnumerable<Cid> inventory, IReadOnlyList<Address> nodes, Address self, int wanted, int bucketCount)
+    /// <param name="holdersOf">The nodes that rank for a blob: the top replication-factor ones (capped by the number of nodes).</param>
+    public RepairView(long version, string key, IEnumerable<Cid> inventory, Func<Cid, Address[]> holdersOf, Address self, int bucketCount)
     {
         Version = version;
         Key = key;
@@ -27,7 +28,7 @@ internal sealed class RepairView
         foreach (var cid in inventory)
         {
             Count++;
-            var holders = StorePlacement.Rank(cid, nodes).Take(wanted).ToArray();
+            var holders = holdersOf(cid);
             var selfHolds = holders.Contains(self);
             foreach (var holder in holders)
             {

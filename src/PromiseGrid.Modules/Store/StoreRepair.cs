@@ -44,6 +44,10 @@ internal sealed class StoreRepair(ReplicatedStore store, StoreSettings settings,
     private readonly object _gate = new();
     private RepairView? _view;
 
+    // The holders of each blob of the last view, reused while the node set stays the same, so a
+    // store that takes puts ranks only its new blobs. Replaced, never changed once published.
+    private Dictionary<Cid, Address[]> _holders = [];
+
     private BlobStore Blobs => store.Blobs;
 
     /// <summary>The store nodes the route table lists now (reachable ones and this node), with their store actors.</summary>
@@ -202,12 +206,25 @@ internal sealed class StoreRepair(ReplicatedStore store, StoreSettings settings,
         // The version is read before the inventory, so a view built while blobs arrive is rebuilt next time.
         var version = Blobs.InventoryVersion;
         var key = $"{factor}|{bucketCount}|{string.Join(",", nodes.Select(n => n.ToString()).Order(StringComparer.Ordinal))}";
+        Dictionary<Cid, Address[]> known;
         lock (_gate)
         {
             if (_view is { } cached && cached.Version == version && cached.Key == key) return cached;
+            known = _view?.Key == key ? _holders : [];
         }
-        var view = new RepairView(version, key, Blobs.Inventory, nodes, self, Math.Min(factor, nodes.Count), bucketCount);
-        lock (_gate) _view = view;
+        var wanted = Math.Min(factor, nodes.Count);
+        var holders = new Dictionary<Cid, Address[]>(known.Count);
+        var view = new RepairView(version, key, Blobs.Inventory, cid =>
+        {
+            if (!known.TryGetValue(cid, out var ranked)) ranked = StorePlacement.Rank(cid, nodes).Take(wanted).ToArray();
+            holders[cid] = ranked;
+            return ranked;
+        }, self, bucketCount);
+        lock (_gate)
+        {
+            _view = view;
+            _holders = holders;
+        }
         return view;
     }
 }
