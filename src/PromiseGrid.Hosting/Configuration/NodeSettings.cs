@@ -60,6 +60,10 @@ public sealed record NodeSettings(
         ["PG_GPT_FALLBACK_OPTIONS"] = "promisegrid.gpt.fallback-options",
         // CIDs whose wasm/<cid>/ routes are pure (read by the module, src/PromiseGrid.Modules/Wasm/wasm.conf).
         ["PG_WASM_PURE"] = "promisegrid.wasm.pure",
+        // The store's repair (read by the module, src/PromiseGrid.Modules/Store/store.conf).
+        ["PG_STORE_REPAIR_INTERVAL"] = "promisegrid.store.repair.interval",
+        ["PG_STORE_REPAIR_BUCKETS"] = "promisegrid.store.repair.buckets",
+        ["PG_STORE_REPAIR_CONCURRENCY"] = "promisegrid.store.repair.concurrency",
     };
 
     private static readonly string[] LogLevels = ["DEBUG", "INFO", "WARNING", "ERROR", "OFF"];

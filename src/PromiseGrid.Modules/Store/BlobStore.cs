@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using PromiseGrid.Core.Content;
 using PromiseGrid.Kernel.Storage;
 
@@ -21,6 +22,10 @@ namespace PromiseGrid.Modules.Store;
 /// reported as such, never served.</para>
 /// <para>The methods block on disk I/O: call them off an actor's thread. They are safe to call
 /// concurrently; two writers of the same CID both succeed (content addressing: same bytes).</para>
+/// <para>The <see cref="Inventory"/> (the CIDs under blobs/) is read from disk by <see cref="Open"/>
+/// and kept in memory from then on by this instance's writes and deletes, so the store's repair
+/// (<see cref="StoreRepair"/>) compares inventories without listing the disk. A file put under
+/// blobs/ by another process is listed from the next start.</para>
 /// </remarks>
 internal sealed class BlobStore
 {
@@ -40,9 +45,18 @@ internal sealed class BlobStore
         TempFolder = Path.Combine(Folder, TempFolderName);
     }
 
+    private readonly ConcurrentDictionary<Cid, byte> _inventory = new();
+    private long _inventoryVersion;
+
     public string Folder { get; }
     public string BlobsFolder { get; }
     public string TempFolder { get; }
+
+    /// <summary>The CIDs of the blobs this store holds, as a snapshot (see the remarks on how it is kept).</summary>
+    public ICollection<Cid> Inventory => _inventory.Keys;
+
+    /// <summary>Changes whenever <see cref="Inventory"/> does: what the repair's cached bucket digests are keyed by.</summary>
+    public long InventoryVersion => Volatile.Read(ref _inventoryVersion);
 
     /// <summary>Called with the temp file and the final path after the fsync and before the rename (tests only).</summary>
     internal Action<string, string>? BeforeRename { get; set; }
@@ -69,11 +83,47 @@ internal sealed class BlobStore
                 else File.Delete(entry);
                 removed++;
             }
+            LoadInventory();
             return removed;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw WriteFailure(error);
+        }
+    }
+
+    private void LoadInventory()
+    {
+        foreach (var shard in Directory.EnumerateDirectories(BlobsFolder))
+        foreach (var file in Directory.EnumerateFiles(shard))
+        {
+            // Anything else under blobs/ (an editor's backup, a stray file) is not a blob.
+            if (Cid.TryParse(Path.GetFileName(file), out var cid) && PathOf(cid) == file) Listed(cid);
+        }
+    }
+
+    private void Listed(Cid cid)
+    {
+        if (_inventory.TryAdd(cid, 0)) Interlocked.Increment(ref _inventoryVersion);
+    }
+
+    /// <summary>
+    /// Removes this node's copy (the repair's hand-over, once the nodes that should hold the blob
+    /// have verified copies). The inventory forgets the CID first, so the copy is never listed
+    /// without its file; a failed delete leaves the file, listed again from the next start.
+    /// </summary>
+    /// <returns>False when the file could not be deleted.</returns>
+    public bool Delete(Cid cid)
+    {
+        if (_inventory.TryRemove(cid, out _)) Interlocked.Increment(ref _inventoryVersion);
+        try
+        {
+            File.Delete(PathOf(cid));
+            return true;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -105,7 +155,11 @@ internal sealed class BlobStore
         if (File.Exists(final))
         {
             var existing = Read(cid);
-            if (existing.IsFound) return BlobWrite.AlreadyPresent;
+            if (existing.IsFound)
+            {
+                Listed(cid);
+                return BlobWrite.AlreadyPresent;
+            }
             replacing = existing.State == LocalBlobState.Corrupt;
         }
         string? temp = null;
@@ -133,10 +187,12 @@ internal sealed class BlobStore
             catch (IOException) when (!replacing && File.Exists(final))
             {
                 // Another put of the same content won the race: the same bytes are in place.
+                Listed(cid);
                 return BlobWrite.AlreadyPresent;
             }
             temp = null;
             DirectoryFlush.Flush(shard);
+            Listed(cid);
             return replacing ? BlobWrite.ReplacedCorrupt : BlobWrite.Written;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

@@ -193,11 +193,17 @@ internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, I
         var left = deadline - DateTimeOffset.UtcNow;
         var budget = left < perNode ? left : perNode;
         if (budget <= TimeSpan.Zero) throw new OperationCanceledException("the request's deadline has passed", cancellation);
+        return await AskAsync(node.Provider!, request, budget, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks one node's store actor with this node's own capability; null and the reason when it did not answer within <paramref name="budget"/>.</summary>
+    internal async Task<(Completion? Answer, string? Failure)> AskAsync(IActorRef provider, Sequence request, TimeSpan budget, CancellationToken cancellation)
+    {
         var complete = new Complete(Interlocked.Increment(ref _nextId), request,
             DateTimeOffset.UtcNow.Add(budget).ToUnixTimeMilliseconds(), grid.Security.OwnCapabilityFor(request));
         try
         {
-            return (await node.Provider!.Ask<Completion>(complete, budget, cancellation).ConfigureAwait(false), null);
+            return (await provider.Ask<Completion>(complete, budget, cancellation).ConfigureAwait(false), null);
         }
         catch (AskTimeoutException)
         {

@@ -25,8 +25,9 @@ namespace PromiseGrid.Modules.Store;
 /// <remarks>
 /// Disk I/O and the waits on other nodes run on the thread pool, never on the actor's thread;
 /// the module keeps no mutable state, so its asynchronous completions share nothing with it.
-/// Not done: copies lost with a node are not re-made elsewhere on their own; a get on a holder
-/// that lacks its copy re-makes it (read repair).
+/// Copies lost with a node are re-made, and copies handed over to a joining node, by the
+/// repair (<see cref="StoreRepair"/>, run by the child <see cref="StoreRepairActor"/>); a get on
+/// a holder that lacks its copy also re-makes it at once (read repair).
 /// </remarks>
 public sealed class StoreModule : ModuleActor
 {
@@ -43,6 +44,9 @@ public sealed class StoreModule : ModuleActor
     /// <summary>Internal: whether this node holds a verified copy.</summary>
     public const string ReplicaHasPrefix = "store/replica/has/";
 
+    /// <summary>Internal: the repair's bucket digests of another node; answers this node's CIDs of the buckets that differ.</summary>
+    public const string ReplicaBucketsPrefix = "store/replica/buckets/";
+
     internal static readonly Sequence True = Sequence.FromText("true");
     internal static readonly Sequence False = Sequence.FromText("false");
 
@@ -51,9 +55,11 @@ public sealed class StoreModule : ModuleActor
     private static readonly Sequence Has = Sequence.FromText(HasPrefix);
     private static readonly Sequence ReplicaPut = Sequence.FromText(ReplicaPutPrefix);
     private static readonly Sequence ReplicaGet = Sequence.FromText(ReplicaGetPrefix);
+    private static readonly Sequence ReplicaBuckets = Sequence.FromText(ReplicaBucketsPrefix);
 
     private readonly StoreSettings _settings;
     private readonly ReplicatedStore _store;
+    private readonly StoreRepair _repair;
 
     public StoreModule() : this(null)
     {
@@ -61,11 +67,13 @@ public sealed class StoreModule : ModuleActor
 
     /// <param name="settings">Null: read from the actor system's config (<c>promisegrid.store</c>).</param>
     public StoreModule(StoreSettings? settings)
-        : base("store", PutPrefix, GetPrefix, HasPrefix, ReplicaPutPrefix, ReplicaGetPrefix, ReplicaHasPrefix)
+        : base("store", PutPrefix, GetPrefix, HasPrefix, ReplicaPutPrefix, ReplicaGetPrefix, ReplicaHasPrefix, ReplicaBucketsPrefix)
     {
         _settings = settings ?? StoreSettings.Create(Context.System.Settings.Config);
         var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
-        _store = new ReplicatedStore(new BlobStore(_settings.Folder), _settings, Kernel.Client.Grid.GetRuntime(Context.System), self, Log);
+        var runtime = Kernel.Client.Grid.GetRuntime(Context.System);
+        _store = new ReplicatedStore(new BlobStore(_settings.Folder), _settings, runtime, self, Log);
+        _repair = new StoreRepair(_store, _settings, self, runtime, Log);
     }
 
     /// <summary>The store with the settings of the actor system's config.</summary>
@@ -94,6 +102,7 @@ public sealed class StoreModule : ModuleActor
         if (ReplicaPutPrefix.Length + (long)_settings.MaxBlobBytes > Grid.Settings.MaxSequenceBytes)
             Log.Warning("store max_blob_bytes={0} does not fit a replica copy within max_sequence_bytes={1}: " +
                 "puts of the largest blobs cannot reach other nodes; lower promisegrid.store.max-blob-bytes", _settings.MaxBlobBytes, Grid.Settings.MaxSequenceBytes);
+        Context.ActorOf(StoreRepairActor.Props(_repair, _settings.Repair, Kernel.Client.Grid.GetRuntime(Context.System)), "repair");
         base.PreStart();
     }
 
@@ -110,6 +119,7 @@ public sealed class StoreModule : ModuleActor
                 ? new(Task.Run(() => _store.PutAsync(rest, deadline, cancellation), cancellation))
                 : new(Task.Run(() => PutHere(rest, cancellation), cancellation));
         }
+        if (prefix == ReplicaBuckets) return new(Task.Run(() => _repair.AnswerBuckets(rest)));
         var cid = ParseCid(rest);
         if (prefix == Get)
         {

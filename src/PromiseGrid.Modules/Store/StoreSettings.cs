@@ -10,6 +10,9 @@ namespace PromiseGrid.Modules.Store;
 /// <param name="ReadTimeout">How long a get or has waits for one other node's answer.</param>
 public sealed record StoreSettings(string Folder, int ReplicationFactor, int MaxBlobBytes, TimeSpan WriteTimeout, TimeSpan ReadTimeout)
 {
+    /// <summary>How the store restores its copies (<c>promisegrid.store.repair</c>); store.conf's defaults unless set.</summary>
+    public StoreRepairSettings Repair { get; init; } = StoreRepairSettings.Default;
+
     private const string ReferenceResource = "PromiseGrid.Modules.Store.store.conf";
 
     /// <summary>The data folder when the node names none (the node's own default, config/node.conf).</summary>
@@ -39,7 +42,10 @@ public sealed record StoreSettings(string Folder, int ReplicationFactor, int Max
             store.GetInt("replication-factor"),
             store.GetInt("max-blob-bytes"),
             store.GetTimeSpan("write-timeout"),
-            store.GetTimeSpan("read-timeout"));
+            store.GetTimeSpan("read-timeout"))
+        {
+            Repair = StoreRepairSettings.Create(store.GetConfig("repair")),
+        };
         settings.Validate();
         return settings;
     }

@@ -9,7 +9,7 @@ public sealed class StoreModuleTests(ITestOutputHelper output) : ModuleTestKit(L
 {
     private const string HelloWorldCid = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4";
     private static readonly string[] Prefixes =
-        ["store/put/", "store/get/", "store/has/", "store/replica/put/", "store/replica/get/", "store/replica/has/"];
+        ["store/put/", "store/get/", "store/has/", "store/replica/put/", "store/replica/get/", "store/replica/has/", "store/replica/buckets/"];
 
     private readonly TempFolder _root = new();
 
@@ -247,6 +247,8 @@ public sealed class StoreModuleTests(ITestOutputHelper output) : ModuleTestKit(L
         Assert.Equal(1047552, settings.MaxBlobBytes);
         Assert.Equal(TimeSpan.FromSeconds(3), settings.WriteTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), settings.ReadTimeout);
+        Assert.Equal(new StoreRepairSettings(TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), 256, 8, 1000), settings.Repair);
+        Assert.Equal(StoreRepairSettings.Default, settings.Repair);
         Assert.Equal(_root.Combine("elsewhere"), StoreSettings.Create(ConfigurationFactory.ParseString(
             $"promisegrid.node.data = \"{data}\"\npromisegrid.store.folder = \"{_root.Combine("elsewhere")}\"")).Folder);
         Assert.Equal(Path.GetFullPath(Path.Combine("./data", "store")), StoreSettings.Create(ConfigurationFactory.Empty).Folder);
@@ -265,10 +267,30 @@ public sealed class StoreModuleTests(ITestOutputHelper output) : ModuleTestKit(L
     [InlineData("promisegrid.store.write-timeout = 0s", "promisegrid.store.write-timeout must be positive")]
     [InlineData("promisegrid.store.read-timeout = 0s", "promisegrid.store.read-timeout must be positive")]
     [InlineData("promisegrid.store.max-blob-bytes = -1", "promisegrid.store.max-blob-bytes must not be negative")]
+    [InlineData("promisegrid.store.repair.interval = 0s", "promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL) must be positive")]
+    [InlineData("promisegrid.store.repair.check-interval = 2m", "promisegrid.store.repair.check-interval must be positive and at most promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL)")]
+    [InlineData("promisegrid.store.repair.settle = 2m", "promisegrid.store.repair.settle must be between 0 and promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL)")]
+    [InlineData("promisegrid.store.repair.buckets = 16385", "promisegrid.store.repair.buckets (PG_STORE_REPAIR_BUCKETS) must be between 1 and 16384")]
+    [InlineData("promisegrid.store.repair.concurrency = 0", "promisegrid.store.repair.concurrency (PG_STORE_REPAIR_CONCURRENCY) must be at least 1")]
+    [InlineData("promisegrid.store.repair.interval = \"soon\"", "promisegrid.store.repair.interval (PG_STORE_REPAIR_INTERVAL) is not a duration such as 30s: ")]
+    [InlineData("promisegrid.store.repair.max-blobs-per-pass = 0", "promisegrid.store.repair.max-blobs-per-pass must be at least 1")]
     public void Settings_out_of_range_are_refused_naming_the_key(string hocon, string message)
     {
         var error = Assert.Throws<ConfigurationException>(() => StoreSettings.Create(ConfigurationFactory.ParseString(hocon)));
 
-        Assert.Equal(message, error.Message);
+        Assert.StartsWith(message, error.Message);
+    }
+
+    [Fact]
+    public void The_repair_settings_read_the_quoted_text_environment_variables_give()
+    {
+        // NodeSettings writes PG_STORE_REPAIR_* as quoted strings.
+        var repair = StoreSettings.Create(ConfigurationFactory.ParseString("""
+            promisegrid.store.repair.interval = "30s"
+            promisegrid.store.repair.buckets = "1024"
+            promisegrid.store.repair.concurrency = "4"
+            """)).Repair;
+
+        Assert.Equal(StoreRepairSettings.Default with { Interval = TimeSpan.FromSeconds(30), Buckets = 1024, Concurrency = 4 }, repair);
     }
 }
