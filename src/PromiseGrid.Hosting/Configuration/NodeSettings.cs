@@ -2,6 +2,7 @@ using System.Collections;
 using Akka.Configuration;
 using PromiseGrid.Kernel;
 using PromiseGrid.Kernel.Security;
+using PromiseGrid.Kernel.Serialization;
 
 namespace PromiseGrid.Hosting.Configuration;
 
@@ -117,9 +118,11 @@ public sealed record NodeSettings(
             """)
             // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
             .WithFallback(DurableSecurityState.For(securityState));
+        // The cluster role that says which wire format this node reads (docs/wire.md#rolling-upgrades).
+        var akka = WireVersionRole.Advertise(derived.WithFallback(layered));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, tls, https, limits, grid, derived.WithFallback(layered));
+            logLevel, tls, https, limits, grid, akka);
     }
 
     /// <summary>
