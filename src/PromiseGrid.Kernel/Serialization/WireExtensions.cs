@@ -55,9 +55,11 @@ internal static class WireExtensions
             var value = reader.Raw(length, "an extension");
             if (tag != TraceTag) continue; // a newer node's field: skipped by design
             if (length < TraceFixedSize) throw reader.Corrupt($"a trace context takes at least {TraceFixedSize} bytes, got {length}");
+            // W3C: all-zero ids are invalid (and an all-zero ActivityTraceId would not equal default, so check the bytes).
+            if (!value[..16].ContainsAnyExcept((byte)0) || !value.Slice(16, 8).ContainsAnyExcept((byte)0))
+                throw reader.Corrupt("a trace context with an all-zero trace or span id");
             var traceId = ActivityTraceId.CreateFromBytes(value[..16]);
             var spanId = ActivitySpanId.CreateFromBytes(value.Slice(16, 8));
-            if (traceId == default || spanId == default) throw reader.Corrupt("a trace context with an all-zero trace or span id");
             string? state = null;
             if (length > TraceFixedSize)
             {
