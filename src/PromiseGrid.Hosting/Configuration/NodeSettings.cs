@@ -3,6 +3,7 @@ using Akka.Configuration;
 using PromiseGrid.Kernel;
 using PromiseGrid.Kernel.Security;
 using PromiseGrid.Kernel.Serialization;
+using PromiseGrid.Hosting.Telemetry;
 
 namespace PromiseGrid.Hosting.Configuration;
 
@@ -28,6 +29,9 @@ public sealed record NodeSettings(
     Config AkkaConfig)
 {
     public const string SystemName = "promisegrid";
+
+    /// <summary>Whether and how this node traces requests (<c>promisegrid.tracing</c>); off unless configured.</summary>
+    internal TracingSettings Tracing { get; init; } = TracingSettings.Off;
     private const string EmbeddedDefaults = "PromiseGrid.Hosting.node.conf";
 
     /// <summary>Environment variable → HOCON key. One table, so docs and code can't drift apart.</summary>
@@ -52,6 +56,8 @@ public sealed record NodeSettings(
         ["PG_TRUST"] = "promisegrid.security.trust",
         ["PG_TOKEN"] = "promisegrid.security.token",
         ["PG_KEY"] = "promisegrid.security.key",
+        // Share of requests traced, 0 to 1 (Telemetry/TracingSettings.cs).
+        ["PG_TRACE_SAMPLE"] = "promisegrid.tracing.sample",
         // The gpt/ module's model file (read by the module, src/PromiseGrid.Modules/Gpt/gpt.conf).
         ["PG_GPT_MODEL"] = "promisegrid.gpt.model",
         // CIDs whose wasm/<cid>/ routes are pure (read by the module, src/PromiseGrid.Modules/Wasm/wasm.conf).
@@ -95,6 +101,8 @@ public sealed record NodeSettings(
         if (!LogLevels.Contains(logLevel))
             throw new NodeConfigurationException($"PG_LOGLEVEL must be one of {string.Join(", ", LogLevels)}, got '{logLevel}'");
 
+        var tracing = TracingSettings.Read(layered.GetConfig("promisegrid.tracing"), environment);
+
         GridSettings grid;
         try
         {
@@ -122,7 +130,7 @@ public sealed record NodeSettings(
         var akka = WireVersionRole.Advertise(derived.WithFallback(layered));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, tls, https, limits, grid, akka);
+            logLevel, tls, https, limits, grid, akka) { Tracing = tracing };
     }
 
     /// <summary>
