@@ -30,4 +30,6 @@ public static class GridActivitySources
     internal static readonly ActivitySource ClientSource = new(Client);
     internal static readonly ActivitySource RouterSource = new(Router);
     internal static readonly ActivitySource ModuleSource = new(Module);
+    internal static readonly ActivitySource StoreSource = new(Store);
+    internal static readonly ActivitySource WasmSource = new(Wasm);
 }
