@@ -252,8 +252,11 @@ public abstract class ModuleActor : UntypedActor
 
     private void Serve(Complete complete, IActorRef requester)
     {
-        // Null (one check) when nobody listens: tracing off costs nothing more here.
-        var span = Spans.StartDetached(GridActivitySources.ModuleSource, _spanName ??= $"serve {ModuleName}", ActivityKind.Server, complete.Trace);
+        // Only a traced request gets a span (its sampling was decided where it started), so an
+        // untraced one costs one check even with tracing on; null too when nobody listens.
+        var span = complete.IsTraced
+            ? Spans.StartDetached(GridActivitySources.ModuleSource, _spanName ??= $"serve {ModuleName}", ActivityKind.Server, complete.Trace)
+            : null;
         span?.SetTag("promisegrid.module", ModuleName).SetTag("promisegrid.request.id", complete.Id);
         var matched = MatchedPrefix(complete.Sequence);
         if (matched < 0)
