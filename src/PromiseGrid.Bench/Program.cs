@@ -2,7 +2,7 @@ using System.Globalization;
 using PromiseGrid.Bench.Load;
 
 // (The micro-benchmarks are src/PromiseGrid.Bench.Micro, apart, so pgrid carries no BenchmarkDotNet.)
-// PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE]
+// PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm|tracing [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE]
 // PromiseGrid.Bench gpt [--seconds S] [--warmup S] [--layers N] [--dim N] [--heads N] [--context N] [--batch N] [--threads N] [--json FILE]
 // PromiseGrid.Bench idle [--nodes N] [--seconds S] [--rounds R] [--warmup S] [--node-dll PATH] [--node-config FILE] [--json FILE]
 if (args.Length > 0 && args[0] == PromiseGrid.Bench.Gpt.GptBench.Mode)
@@ -20,7 +20,7 @@ if (args.Length > 0 && args[0] == PromiseGrid.Bench.Idle.BareClusterNode.Mode)
 }
 if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
 {
-    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE] | " + PromiseGrid.Bench.Idle.IdleOptions.Usage);
+    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm|tracing [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE] | " + PromiseGrid.Bench.Idle.IdleOptions.Usage);
     return 2;
 }
 var options = new LoadOptions();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using PromiseGrid.Hosting.Configuration;
 using PromiseGrid.Hosting.Gateway;
 using PromiseGrid.Hosting.Node;
+using PromiseGrid.Hosting.Telemetry;
 using Akka.Event;
 
 namespace PromiseGrid.Hosting;
@@ -18,7 +19,9 @@ internal static class NodeHost
 {
     /// <param name="configure">Lets a host add endpoints of its own before the app is built (the benchmark's bare baseline).</param>
     /// <exception cref="NodeConfigurationException">A module name, a plugin or a TLS file is unusable.</exception>
-    public static WebApplication Build(NodeSettings settings, Action<WebApplication>? configure = null)
+    /// <param name="configureTracing">More for the tracer provider, when tracing is on (a test's in-memory exporter).</param>
+    public static WebApplication Build(NodeSettings settings, Action<WebApplication>? configure = null,
+        Action<OpenTelemetry.Trace.TracerProviderBuilder>? configureTracing = null)
     {
         var modules = new ModuleLoader(settings.PluginsFolder).Resolve(settings.Modules);
         var security = TransportSecurity.Load(settings.Tls); // certificate errors stop the node before Akka starts
@@ -48,7 +51,9 @@ internal static class NodeHost
             if (https is not null) kestrel.ConfigureHttpsDefaults(https.Apply);
         });
         builder.Services.AddAkka(NodeSettings.SystemName, akka => akka.WithPromiseGrid(settings, modules, security));
+        builder.Services.AddGridTracing(settings, configureTracing);
         var app = builder.Build();
+        app.UseGridTracing(settings);
         app.Lifetime.ApplicationStarted.Register(() => app.Node().Log.Info("{0}", GatewayTls.Describe(https)));
         app.MapPromiseGrid();
         configure?.Invoke(app);

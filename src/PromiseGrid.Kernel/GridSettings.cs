@@ -25,9 +25,10 @@ public sealed record GridSettings(
     /// <summary>
     /// <paramref name="config"/> with the kernel's defaults beneath it. Create every actor system
     /// that talks to other nodes with this: the remoting frame size is read when the system
-    /// starts, so defaults injected later cannot raise it.
+    /// starts, so defaults injected later cannot raise it. It also adds the cluster role that says
+    /// which wire format this node reads (docs/wire.md#rolling-upgrades).
     /// </summary>
-    public static Config WithGridDefaults(Config config) => config.WithFallback(DefaultConfig());
+    public static Config WithGridDefaults(Config config) => Serialization.WireVersionRole.Advertise(config.WithFallback(DefaultConfig()));
 
     public static GridSettings Create(ActorSystem system) => Create(system.Settings.Config);
 

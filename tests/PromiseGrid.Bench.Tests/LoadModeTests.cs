@@ -18,6 +18,7 @@ public sealed class LoadModeTests
     [InlineData("gateway")]
     [InlineData("capabilities")]
     [InlineData("wasm")]
+    [InlineData("tracing")]
     public async Task Every_side_of_the_mode_completes_requests_and_fails_none(string mode)
     {
         var report = await LoadBench.RunAsync(mode, Brief);

@@ -5,7 +5,7 @@ using PromiseGrid.Bench.Load;
 namespace PromiseGrid.Cli.Commands;
 
 /// <summary>
-/// <c>pgrid bench local|remote|gateway|capabilities|store|wasm</c>: runs a load driver in this process (no node needed)
+/// <c>pgrid bench local|remote|gateway|capabilities|store|wasm|tracing</c>: runs a load driver in this process (no node needed)
 /// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
 /// <c>pgrid bench gpt</c> measures the byte-level GPT instead (training, forward and generation bytes/s).
 /// </summary>
@@ -22,6 +22,7 @@ public static class BenchCommand
                 + "store: store/put/ and store/get/ of 1 KiB and 1 MiB blobs (completions/s, MB/s) vs writing (fsync) and reading the same files directly, "
                 + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply); "
                 + "wasm: wasm/<cid>/<payload> run by examples/wasm/upper.wat (compiled once) vs the same upper-casing as a C# module, both through IGrid.CompleteAsync; "
+                + "tracing: the local and remote requests with tracing on (100 % and 1 % sampled) vs off, alternating rounds; "
                 + "gpt: a ~1M-parameter byte-level GPT's training, forward-only and KV-cached generation bytes/s (only --seconds, --warmup and --json apply)",
         };
         mode.AcceptOnlyFromAmong([.. LoadBench.Modes, GptBench.Mode]);

@@ -2,6 +2,8 @@ using System.Collections;
 using Akka.Configuration;
 using PromiseGrid.Kernel;
 using PromiseGrid.Kernel.Security;
+using PromiseGrid.Kernel.Serialization;
+using PromiseGrid.Hosting.Telemetry;
 
 namespace PromiseGrid.Hosting.Configuration;
 
@@ -28,6 +30,9 @@ public sealed record NodeSettings(
     Config AkkaConfig)
 {
     public const string SystemName = "promisegrid";
+
+    /// <summary>Whether and how this node traces requests (<c>promisegrid.tracing</c>); off unless configured.</summary>
+    internal TracingSettings Tracing { get; init; } = TracingSettings.Off;
     private const string EmbeddedDefaults = "PromiseGrid.Hosting.node.conf";
 
     /// <summary>Environment variable → HOCON key. One table, so docs and code can't drift apart.</summary>
@@ -54,6 +59,8 @@ public sealed record NodeSettings(
         ["PG_TRUST"] = "promisegrid.security.trust",
         ["PG_TOKEN"] = "promisegrid.security.token",
         ["PG_KEY"] = "promisegrid.security.key",
+        // Share of requests traced, 0 to 1 (Telemetry/TracingSettings.cs).
+        ["PG_TRACE_SAMPLE"] = "promisegrid.tracing.sample",
         // The gpt/ module's model file and fallback (read by the module, src/PromiseGrid.Modules/Gpt/gpt.conf).
         ["PG_GPT_MODEL"] = "promisegrid.gpt.model",
         ["PG_GPT_FALLBACK"] = "promisegrid.gpt.fallback",
@@ -112,6 +119,8 @@ public sealed record NodeSettings(
 
         var joinTimeout = ReadJoinTimeout(node);
 
+        var tracing = TracingSettings.Read(layered.GetConfig("promisegrid.tracing"), environment);
+
         GridSettings grid;
         try
         {
@@ -137,9 +146,11 @@ public sealed record NodeSettings(
             """)
             // Revocations and holder nonces on disk, in the node's data folder (reference.conf, akka.cluster.distributed-data).
             .WithFallback(DurableSecurityState.For(securityState));
+        // The cluster role that says which wire format this node reads (docs/wire.md#rolling-upgrades).
+        var akka = WireVersionRole.Advertise(derived.WithFallback(layered));
         return new NodeSettings(host, bindHost, port, seeds, http, modules,
             Path.GetFullPath(node.GetString("data")), Path.GetFullPath(node.GetString("plugins")),
-            logLevel, logFormat, tls, https, limits, grid, derived.WithFallback(layered));
+            logLevel, logFormat, tls, https, limits, grid, akka) { Tracing = tracing };
     }
 
     /// <summary>

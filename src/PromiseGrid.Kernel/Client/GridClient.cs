@@ -10,6 +10,7 @@ using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Routing;
 using PromiseGrid.Kernel.Security;
+using PromiseGrid.Kernel.Tracing;
 
 namespace PromiseGrid.Kernel.Client;
 
@@ -134,16 +135,22 @@ internal sealed class GridClient : IExtension, IGridRuntime
         }
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Completion>(cancellationToken);
         var started = Stopwatch.GetTimestamp();
+        // A client span (its parent: Activity.Current, e.g. the gateway's request or the request a
+        // module serves) whose context the request carries to the router and the module.
+        var span = Spans.StartDetached(GridActivitySources.ClientSource, "complete", ActivityKind.Client);
         var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability,
-            RequestNesting.HopsOfNextRequest, Stream: onPart is not null);
-        var pending = new PendingCompletion(request, PredictedRoute(sequence, id), started, budget) { OnPart = onPart };
+            RequestNesting.HopsOfNextRequest, Stream: onPart is not null, Trace: span?.Context ?? default);
+        span?.SetTag("promisegrid.request.id", id);
+        var pending = new PendingCompletion(request, PredictedRoute(sequence, id), started, budget) { OnPart = onPart, Span = span };
         _pending[id] = pending;
         _deadlines.Arm();
         if (cancellationToken.CanBeCanceled)
             pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
             {
                 var (client, cancelled) = ((GridClient, PendingCompletion))state!;
-                if (client._pending.TryRemove(cancelled.Request.Id, out _)) cancelled.TrySetCanceled(token);
+                if (!client._pending.TryRemove(cancelled.Request.Id, out _)) return;
+                cancelled.Span?.SetStatus(ActivityStatusCode.Error, "cancelled").Stop();
+                cancelled.TrySetCanceled(token);
             }, (this, pending));
         Router.Tell(request, _replies);
         return pending.Task;
@@ -155,6 +162,12 @@ internal sealed class GridClient : IExtension, IGridRuntime
         pending.Cancellation.Dispose();
         Account(completion, pending, pending.Started);
         Timeline.Record(completion.Status, pending.Started);
+        if (pending.Span is { } span)
+        {
+            span.SetTag("promisegrid.status", completion.Status.ToString()).SetTag("promisegrid.provider", completion.Provider);
+            if (!completion.IsCompleted) span.SetStatus(ActivityStatusCode.Error, completion.Reason);
+            span.Stop();
+        }
         pending.TrySetResult(completion);
     }
 
@@ -183,21 +196,21 @@ internal sealed class GridClient : IExtension, IGridRuntime
             var latency = Stopwatch.GetElapsedTime(started);
             RecordOf(completion, pending)?.RecordKept(latency);
             if (_log.IsDebugEnabled)
-                _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
-                    completion.Id, completion.Status, completion.Provider, latency.TotalMilliseconds, pending.Resends);
+                _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}{5}",
+                    completion.Id, completion.Status, completion.Provider, latency.TotalMilliseconds, pending.Resends, Spans.LogPairs(pending.Span));
         }
         else if (outcome == PromiseOutcome.Broken)
         {
             var record = RecordOf(completion, pending);
             record?.RecordBroken(completion.Reason);
             var prefix = record?.Prefix ?? pending.Route?.Prefix;
-            _log.Warning("broken promise provider={0} prefix={1} status={2} reason={3} id={4}",
-                completion.Provider, prefix?.ToString(64) ?? "unknown", completion.Status, completion.Reason, completion.Id);
+            _log.Warning("broken promise provider={0} prefix={1} status={2} reason={3} id={4}{5}",
+                completion.Provider, prefix?.ToString(64) ?? "unknown", completion.Status, completion.Reason, completion.Id, Spans.LogPairs(pending.Span));
         }
         else if (_log.IsDebugEnabled)
         {
-            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}",
-                completion.Id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends);
+            _log.Debug("completion id={0} status={1} provider={2} latency_ms={3:F3} resends={4}{5}",
+                completion.Id, completion.Status, completion.Provider, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pending.Resends, Spans.LogPairs(pending.Span));
         }
     }
 
@@ -311,6 +324,8 @@ internal sealed class GridClient : IExtension, IGridRuntime
         public CancellationTokenRegistration Cancellation;
         public volatile Route? Route = route;
         public Action<Sequence>? OnPart { get; init; }
+        /// <summary>The client span, when tracing is on; stopped when the request ends.</summary>
+        public Activity? Span { get; init; }
         public long PartBytes;
         public Address? Target => Route?.Node;
         public int Resends;

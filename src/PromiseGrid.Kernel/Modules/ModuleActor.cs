@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using PromiseGrid.Core;
@@ -5,6 +6,7 @@ using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Protocol;
 using PromiseGrid.Kernel.Security;
+using PromiseGrid.Kernel.Tracing;
 
 namespace PromiseGrid.Kernel.Modules;
 
@@ -60,8 +62,13 @@ public abstract class ModuleActor : UntypedActor
     private static readonly ContextCallback ServeInContext = state =>
     {
         var module = (ModuleActor)state!;
+        // The module's span is Activity.Current while it runs, and in every continuation the
+        // module's awaits and ReenterAfter capture: its grid calls become its children.
+        if (module._servingSpan is { } span) Activity.Current = span;
         module._served = module.CompleteAsync(module._serving!);
     };
+    private Activity? _servingSpan;
+    private string? _spanName;
     private readonly IActorRef _router;
     private readonly CapabilityGuard _guard;
     private readonly CompletionCache _cache;
@@ -238,15 +245,23 @@ public abstract class ModuleActor : UntypedActor
 
     private void Deny(Complete complete, IActorRef requester, string reason)
     {
-        Log.Info("request denied id={0} module={1} sequence={2} reason={3}", complete.Id, ModuleName, complete.Sequence.ToString(48), reason);
+        Log.Info("request denied id={0} module={1} sequence={2} reason={3}{4}", complete.Id, ModuleName, complete.Sequence.ToString(48), reason,
+            Spans.LogPairs(complete.Trace));
         requester.Tell(Completion.Failed(complete.Id, CompletionStatus.Denied, ProviderName, reason));
     }
 
     private void Serve(Complete complete, IActorRef requester)
     {
+        // Only a traced request gets a span (its sampling was decided where it started), so an
+        // untraced one costs one check even with tracing on; null too when nobody listens.
+        var span = complete.IsTraced
+            ? Spans.StartDetached(GridActivitySources.ModuleSource, _spanName ??= $"serve {ModuleName}", ActivityKind.Server, complete.Trace)
+            : null;
+        span?.SetTag("promisegrid.module", ModuleName).SetTag("promisegrid.request.id", complete.Id);
         var matched = MatchedPrefix(complete.Sequence);
         if (matched < 0)
         {
+            span?.SetStatus(ActivityStatusCode.Error).Stop();
             requester.Tell(Completion.Failed(complete.Id, CompletionStatus.ModuleFailed, ProviderName,
                 $"module '{ModuleName}' serves no prefix of '{complete.Sequence.ToString(64)}'"));
             return;
@@ -256,6 +271,7 @@ public abstract class ModuleActor : UntypedActor
         var pure = _pure[matched];
         if (pure && _cache.TryGet(complete.Sequence, out var cached))
         {
+            span?.SetTag("promisegrid.cache", "hit").Stop();
             requester.Tell(Completion.Kept(complete.Id, cached, ProviderName));
             return;
         }
@@ -270,18 +286,21 @@ public abstract class ModuleActor : UntypedActor
             // Sequences the module completes on its way, now or after an await, go one hop deeper:
             // the module runs in a context that says which request it serves (RequestNesting).
             _serving = request;
+            _servingSpan = span;
             ExecutionContext.Run(RequestNesting.ContextServing(complete.Hops), ServeInContext, this);
             pending = _served;
         }
         catch (Exception error)
         {
-            requester.Tell(Failure(request, error));
+            requester.Tell(Failure(request, error, span));
+            span?.Stop();
             request.Dispose();
             return;
         }
         finally
         {
             _serving = null;
+            _servingSpan = null;
             _served = default;
         }
         if (pending.IsCompletedSuccessfully)
@@ -289,32 +308,35 @@ public abstract class ModuleActor : UntypedActor
             // The common, synchronous case: no task, no continuation, and the request is reused.
             if (request.IsReusable) _spare = request;
             else request.Dispose();
-            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", complete.Id, ModuleName, pending.Result.Length);
+            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}{3}", complete.Id, ModuleName, pending.Result.Length, Spans.LogPairs(span));
             if (pure) _cache.Add(complete.Sequence, pending.Result);
+            span?.Stop();
             requester.Tell(Completion.Kept(complete.Id, pending.Result, ProviderName));
             return;
         }
-        _ = ReplyWhenDone(pending, request, requester, pure ? complete.Sequence : (Sequence?)null);
+        _ = ReplyWhenDone(pending, request, requester, pure ? complete.Sequence : (Sequence?)null, span);
     }
 
     /// <param name="cacheAs">The request's sequence when its route is pure: the completion is cached under it.</param>
-    private async Task ReplyWhenDone(ValueTask<Sequence> pending, CompletionRequest request, IActorRef requester, Sequence? cacheAs)
+    /// <param name="span">The module's span, ended with the reply.</param>
+    private async Task ReplyWhenDone(ValueTask<Sequence> pending, CompletionRequest request, IActorRef requester, Sequence? cacheAs, Activity? span)
     {
         Completion reply;
         try
         {
             reply = Completion.Kept(request.Id, await pending.ConfigureAwait(false), ProviderName);
             if (cacheAs is { } sequence) _cache.Add(sequence, reply.Bytes);
-            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}", request.Id, ModuleName, reply.Bytes.Length);
+            if (Log.IsDebugEnabled) Log.Debug("completed id={0} module={1} bytes={2}{3}", request.Id, ModuleName, reply.Bytes.Length, Spans.LogPairs(span));
         }
         catch (Exception error)
         {
-            reply = Failure(request, error);
+            reply = Failure(request, error, span);
         }
         finally
         {
             request.Dispose();
         }
+        span?.Stop();
         requester.Tell(reply);
     }
 
@@ -322,14 +344,15 @@ public abstract class ModuleActor : UntypedActor
     /// A cancellation at the deadline is the deadline passing (a broken promise), not a fault
     /// of the module; anything else the module threw is ModuleFailed.
     /// </summary>
-    private Completion Failure(CompletionRequest request, Exception error)
+    private Completion Failure(CompletionRequest request, Exception error, Activity? span)
     {
+        span?.SetStatus(ActivityStatusCode.Error, error.GetType().Name);
         if (error is OperationCanceledException && request.IsPastDeadline)
             return Completion.Failed(request.Id, CompletionStatus.BrokenPromise, ProviderName,
                 $"module '{ModuleName}' gave up at the deadline");
         if (error is CompletionRefusedException refused)
             return Completion.Failed(request.Id, refused.Status, ProviderName, refused.Message);
-        Log.Warning("module failed module={0} id={1} error={2}: {3}", ModuleName, request.Id, error.GetType().Name, error.Message);
+        Log.Warning("module failed module={0} id={1} error={2}: {3}{4}", ModuleName, request.Id, error.GetType().Name, error.Message, Spans.LogPairs(span));
         return Completion.Failed(request.Id, CompletionStatus.ModuleFailed, ProviderName, $"{error.GetType().Name}: {error.Message}");
     }
 

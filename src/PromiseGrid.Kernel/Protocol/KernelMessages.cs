@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using PromiseGrid.Core;
 
 namespace PromiseGrid.Kernel.Protocol;
@@ -23,10 +24,16 @@ internal interface IKernelMessage;
 /// itself ends with an error rather than running until the grid is full.
 /// <paramref name="Stream"/>: the requester takes <see cref="CompletionPart"/>s ahead of the
 /// completion, from modules that produce their answer piece by piece (say, a GPT writing bytes).
+/// <paramref name="Trace"/>: the W3C trace context of the span that sent it (docs/architecture.md#tracing), so
+/// the spans of one completion on every node form one trace; <c>default</c> when the request is not traced.
+/// It travels only to nodes that read wire format 4 (the router strips it for older ones).
 /// </summary>
 internal sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0,
-    bool Stream = false) : IKernelMessage
+    bool Stream = false, ActivityContext Trace = default) : IKernelMessage
 {
+    /// <summary>True when the request carries a trace context.</summary>
+    public bool IsTraced => Trace.TraceId != default;
+
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
     // reading or logging the message throw.
     public DateTimeOffset Deadline => DateTimeOffset.FromUnixTimeMilliseconds(

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Serialization;
 
 namespace PromiseGrid.Kernel.Routing;
 
@@ -13,6 +14,8 @@ namespace PromiseGrid.Kernel.Routing;
 internal sealed class ClusterRoutes(IActorRefProvider provider, Address self)
 {
     private readonly Dictionary<Address, long> _members = new();
+    // Members that read wire format 4 or newer (WireVersionRole); the others get nothing a v3 node can't read.
+    private readonly HashSet<Address> _readsTraceContext = new();
     private readonly HashSet<Address> _unreachable = new();
     private readonly Dictionary<string, IActorRef> _resolved = new(StringComparer.Ordinal);
     private Dictionary<Address, NodeRoutes> _entries = new();
@@ -33,11 +36,23 @@ internal sealed class ClusterRoutes(IActorRefProvider provider, Address self)
         return changed;
     }
 
-    public void MemberUp(UniqueAddress member) => _members[member.Address] = member.Uid;
+    public void MemberUp(Member member)
+    {
+        _members[member.Address] = member.UniqueAddress.Uid;
+        if (WireVersionRole.ReadBy(member.Roles) >= 4) _readsTraceContext.Add(member.Address);
+        else _readsTraceContext.Remove(member.Address);
+    }
+
+    /// <summary>Whether <paramref name="node"/> reads a <c>Complete</c> with trace context (wire format 4).</summary>
+    public bool ReadsTraceContext(Address node) => _readsTraceContext.Contains(node);
 
     public void MemberRemoved(UniqueAddress member)
     {
-        if (_members.TryGetValue(member.Address, out var uid) && uid == member.Uid) _members.Remove(member.Address);
+        if (_members.TryGetValue(member.Address, out var uid) && uid == member.Uid)
+        {
+            _members.Remove(member.Address);
+            _readsTraceContext.Remove(member.Address);
+        }
         _unreachable.Remove(member.Address);
         var prefix = member.Address.ToString();
         foreach (var path in _resolved.Keys.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList())

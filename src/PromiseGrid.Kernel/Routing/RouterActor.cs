@@ -1,5 +1,6 @@
 using Akka;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
@@ -7,6 +8,7 @@ using Akka.Event;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Tracing;
 
 namespace PromiseGrid.Kernel.Routing;
 
@@ -91,11 +93,11 @@ internal sealed class RouterActor : UntypedActor
                 OnReplicatedRoutes(changed.Get(RoutesKey));
                 break;
             case ClusterEvent.MemberUp up:
-                _remote!.MemberUp(up.Member.UniqueAddress);
+                _remote!.MemberUp(up.Member);
                 Rebuild();
                 break;
             case ClusterEvent.MemberWeaklyUp weaklyUp:
-                _remote!.MemberUp(weaklyUp.Member.UniqueAddress);
+                _remote!.MemberUp(weaklyUp.Member);
                 Rebuild();
                 break;
             case ClusterEvent.UnreachableMember unreachable:
@@ -154,9 +156,33 @@ internal sealed class RouterActor : UntypedActor
             return;
         }
         var route = PickProvider(match.Values, _selfAddress, complete.Id);
+        if (complete.IsTraced)
+        {
+            RouteTraced(complete, route);
+            return;
+        }
         if (_log.IsDebugEnabled)
             _log.Debug("route id={0} prefix={1} provider={2}", complete.Id, route.Prefix, route.ProviderName);
         route.Provider.Forward(complete);
+    }
+
+    /// <summary>
+    /// A traced request: a span for the routing, the parent of the module's; and the trace context
+    /// taken off for a node that reads only wire format 3 (docs/wire.md#rolling-upgrades), which would
+    /// otherwise refuse the whole request.
+    /// </summary>
+    private void RouteTraced(Complete complete, Route route)
+    {
+        using var span = Spans.StartDetached(GridActivitySources.RouterSource, "route", ActivityKind.Internal, complete.Trace);
+        span?.SetTag("promisegrid.request.id", complete.Id).SetTag("promisegrid.provider", route.ProviderName);
+        var forwarded = span is null ? complete : complete with { Trace = span.Context };
+        var remote = route.Node != _selfAddress;
+        if (remote && (_remote is null || !_remote.ReadsTraceContext(route.Node)))
+            forwarded = forwarded with { Trace = default };
+        if (_log.IsDebugEnabled)
+            _log.Debug("route id={0} prefix={1} provider={2}{3}", complete.Id, route.Prefix, route.ProviderName,
+                Spans.LogPairs(span?.Context ?? complete.Trace));
+        route.Provider.Forward(forwarded);
     }
 
     /// <summary>

@@ -13,11 +13,14 @@ namespace PromiseGrid.Kernel.Serialization;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every payload starts with one <b>format-version byte</b> (<see cref="FormatVersion"/>),
-/// followed by the fields of the message named by the manifest. The format evolves by
-/// bumping that byte: a reader accepts its own version only and refuses any other with a
-/// <see cref="SerializationException"/>, so every node of a cluster must run the same version
-/// (docs/wire.md#versions); manifests stay short and never change meaning.
+/// Every payload starts with one <b>format-version byte</b>, followed by the fields of the
+/// message named by the manifest. A reader takes versions <see cref="OldestReadVersion"/> to
+/// <see cref="FormatVersion"/>; a writer writes the <i>lowest</i> version that carries the message,
+/// so everything but a traced <c>Complete</c> is still version 3, byte for byte, and nodes of both
+/// versions share a cluster during a rolling upgrade (docs/wire.md#versions). Version 4 adds, after a
+/// message's last field, an extension block (<see cref="WireExtensions"/>): tagged, length-prefixed
+/// entries a reader skips when it does not know the tag, so the next optional field needs a new tag,
+/// not a new version. Manifests stay short and never change meaning.
 /// </para>
 /// <para>Primitives:</para>
 /// <list type="bullet">
@@ -55,8 +58,15 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     /// <summary>The serializer id on the wire; reference.conf's <c>serialization-identifiers</c> names the same number.</summary>
     public const int SerializerId = 150;
 
-    /// <summary>The first byte of every payload. Version 2 added the capability to Complete, version 3 its hops and stream flag and CompletionPart.</summary>
-    public const byte FormatVersion = 3;
+    /// <summary>
+    /// The newest format version, the first byte of a payload that needs it. Version 2 added the
+    /// capability to Complete, version 3 its hops and stream flag and CompletionPart, version 4 the
+    /// extension block after the last field (the trace context of a Complete is its first entry).
+    /// </summary>
+    public const byte FormatVersion = 4;
+
+    /// <summary>The oldest version this node reads and the one it writes whenever the message needs nothing newer: the previous release's.</summary>
+    public const byte OldestReadVersion = 3;
 
     public const string CompleteManifest = "C";
     public const string CompletionManifest = "CN";
@@ -103,9 +113,9 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var reader = new WireReader(bytes, manifest);
         var version = reader.Byte();
-        if (version != FormatVersion)
+        if (version is < OldestReadVersion or > FormatVersion)
             throw new SerializationException(
-                $"Kernel message with manifest '{manifest}' has format version {version}; this node reads version {FormatVersion} only.");
+                $"Kernel message with manifest '{manifest}' has format version {version}; this node reads versions {OldestReadVersion} to {FormatVersion}.");
         object message = manifest switch
         {
             CompleteManifest => new Complete(Id: reader.Int64(), DeadlineUnixMs: reader.Int64(), Hops: ReadHops(ref reader),
@@ -122,6 +132,11 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
                 $"Unknown kernel message manifest '{manifest}' for {nameof(KernelMessageSerializer)} (id {SerializerId}): " +
                 "the sending node is probably newer than this one."),
         };
+        if (version >= 4)
+        {
+            var extensions = WireExtensions.Read(ref reader);
+            if (extensions.Trace.TraceId != default && message is Complete complete) message = complete with { Trace = extensions.Trace };
+        }
         reader.End();
         return message;
     }
@@ -134,9 +149,11 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
         var capabilitySize = capability is null ? 0
             : Wire.SequenceSize(new Sequence(capability.Token)) + Wire.SequenceSize(new Sequence(capability.Proof));
         var hops = (uint)Math.Max(m.Hops, 0);
-        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + 1 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize];
+        // Untraced (the common case): version 3, which every node of a rolling upgrade reads.
+        var extensionsSize = m.IsTraced ? WireExtensions.Size(m.Trace) : 0;
+        var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + 1 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize + extensionsSize];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(m.IsTraced ? FormatVersion : OldestReadVersion);
         writer.Int64(m.Id);
         writer.Int64(m.DeadlineUnixMs);
         writer.VarUInt32(hops);
@@ -148,6 +165,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
             writer.Sequence(new Sequence(capability.Token));
             writer.Sequence(new Sequence(capability.Proof));
         }
+        if (m.IsTraced) WireExtensions.Write(ref writer, m.Trace);
         return Finish(bytes, writer);
     }
 
@@ -155,7 +173,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var bytes = new byte[1 + Wire.Int64Size + Wire.SequenceSize(m.Bytes)];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         writer.Int64(m.Id);
         writer.Sequence(m.Bytes);
         return Finish(bytes, writer);
@@ -166,7 +184,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
         var bytes = new byte[1 + Wire.Int64Size + 1 + Wire.StringSize(m.Provider)
                              + Wire.NullableStringSize(m.Reason) + Wire.SequenceSize(m.Bytes)];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         writer.Int64(m.Id);
         writer.Byte((byte)m.Status);
         writer.String(m.Provider);
@@ -179,7 +197,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var bytes = new byte[1 + RouteSize(route)];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         WriteRoute(ref writer, route);
         return Finish(bytes, writer);
     }
@@ -188,7 +206,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var bytes = new byte[1 + RouteSize(m.Route) + Wire.StringSize(m.Reason)];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         WriteRoute(ref writer, m.Route);
         writer.String(m.Reason);
         return Finish(bytes, writer);
@@ -198,7 +216,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var bytes = new byte[1 + Wire.SequenceSize(prefix)];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         writer.Sequence(prefix);
         return Finish(bytes, writer);
     }
@@ -207,7 +225,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var bytes = new byte[1 + Wire.SequenceSize(m.Prefix) + 1];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         writer.Sequence(m.Prefix);
         writer.Bool(m.Existed);
         return Finish(bytes, writer);
@@ -221,7 +239,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
             size += Wire.SequenceSize(entry.Prefix) + Wire.StringSize(entry.Module) + Wire.StringSize(entry.ProviderPath) + 1;
         var bytes = new byte[size];
         var writer = new WireWriter(bytes);
-        writer.Byte(FormatVersion);
+        writer.Byte(OldestReadVersion);
         writer.String(m.Node);
         writer.Int64(m.Incarnation);
         writer.VarUInt32((uint)routes.Length);

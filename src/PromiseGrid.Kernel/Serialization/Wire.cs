@@ -73,6 +73,11 @@ internal ref struct WireWriter(Span<byte> buffer)
         _position += sequence.Length;
     }
 
+    /// <summary>Where the next byte goes, for a caller that writes in place (<see cref="Advance"/> after it).</summary>
+    public readonly Span<byte> Free => _buffer[_position..];
+
+    public void Advance(int count) => _position += count;
+
     public void String(string text)
     {
         var count = Wire.Utf8.GetByteCount(text);
@@ -166,6 +171,15 @@ internal ref struct WireReader(byte[] buffer, string manifest)
         var sequence = new Sequence(new ReadOnlyMemory<byte>(_buffer, _position, length));
         _position += length;
         return sequence;
+    }
+
+    /// <summary>The next <paramref name="length"/> bytes, checked against what is left (a view, no copy).</summary>
+    public ReadOnlySpan<byte> Raw(int length, string what)
+    {
+        Need(length, what);
+        var span = _buffer.AsSpan(_position, length);
+        _position += length;
+        return span;
     }
 
     public string String() => Utf8(Length("a string"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
@@ -6,6 +7,7 @@ using PromiseGrid.Core.Content;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Modules;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Tracing;
 
 namespace PromiseGrid.Modules.Store;
 
@@ -37,6 +39,9 @@ internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, I
         var cid = Cid.Of(blob.Span);
         var nodes = StoreNodes(StoreModule.ReplicaPutPrefix, cid);
         var wanted = Math.Min(settings.ReplicationFactor, nodes.Count);
+        // The replication as one span (null when tracing is off): the copies' grid calls are its children.
+        using var span = GridActivitySources.StoreSource.StartActivity("store replicate", ActivityKind.Internal);
+        span?.SetTag("promisegrid.store.cid", cid.ToString()).SetTag("promisegrid.store.copies_wanted", wanted);
         Sequence? replicaRequest = null; // built once, for the first copy that goes to another node
         var running = new List<Task<CopyAttempt>>(wanted);
         var failures = new List<CopyAttempt>();
@@ -58,6 +63,7 @@ internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, I
             if (log.IsDebugEnabled) log.Debug("store copy failed cid={0} node={1} reason={2}", cid, attempt.Node, attempt.Failure);
             if (next < nodes.Count) running.Add(CopyTo(nodes[next++]));
         }
+        span?.SetTag("promisegrid.store.copies", holders.Count);
         if (holders.Count == wanted)
         {
             if (log.IsDebugEnabled) log.Debug("store put cid={0} bytes={1} holders={2}", cid, blob.Length, string.Join(",", holders));
@@ -67,7 +73,8 @@ internal sealed class ReplicatedStore(BlobStore blobs, StoreSettings settings, I
         var reason = $"stored {holders.Count} of {wanted} copies of {cid} (replication-factor {settings.ReplicationFactor}, " +
                      $"{nodes.Count} store node{(nodes.Count == 1 ? "" : "s")}): " +
                      string.Join("; ", failures.Select(f => $"{f.Node}: {f.Failure}"));
-        log.Warning("store put failed cid={0} copies={1} wanted={2} reason={3}", cid, holders.Count, wanted, reason);
+        log.Warning("store put failed cid={0} copies={1} wanted={2} reason={3}{4}", cid, holders.Count, wanted, reason, Spans.LogPairs(span));
+        span?.SetStatus(ActivityStatusCode.Error, reason);
         // Lack of room or of answering nodes is the grid's capacity (try later, or elsewhere);
         // a store that cannot write at all is a fault of that node.
         var status = failures.All(f => f.CapacityShortfall) ? CompletionStatus.Overloaded : CompletionStatus.ModuleFailed;

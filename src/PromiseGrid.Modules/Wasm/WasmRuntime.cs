@@ -4,6 +4,7 @@ using PromiseGrid.Core.Content;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Modules;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Tracing;
 using Wasmtime;
 
 namespace PromiseGrid.Modules.Wasm;
@@ -131,8 +132,11 @@ internal sealed class WasmRuntime : IDisposable
         {
             // Blocks this worker thread (a guest cannot await); the workers let another guest
             // run meanwhile. The execution context carries the request's hops into the call.
+            // A span for the guest's call (null when tracing is off), the parent of the grid call's own.
+            using var span = GridActivitySources.WasmSource.StartActivity("wasm grid.complete", ActivityKind.Internal);
             using (call.Workers.Blocking())
                 completion = call.Grid.CompleteAsync(sequence, left).GetAwaiter().GetResult();
+            if (completion.Status != CompletionStatus.Completed) span?.SetStatus(ActivityStatusCode.Error, completion.Status.ToString());
         }
         if (completion.Status != CompletionStatus.Completed)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Security;
@@ -47,6 +48,9 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         { "Complete, nested", new Complete(4, Sequence.FromUtf8("echo/x"), Deadline, Hops: 3) },
         { "Complete, hops past any limit", new Complete(5, Sequence.FromUtf8("echo/x"), Deadline, null, int.MaxValue) },
         { "Complete, streamed", new Complete(6, Sequence.FromUtf8("gpt/x"), Deadline, Stream: true) },
+        { "Complete, traced", new Complete(6, Sequence.FromUtf8("echo/x"), Deadline, Trace: Traced(ActivityTraceFlags.Recorded, null)) },
+        { "Complete, traced with tracestate and capability", new Complete(6, Sequence.FromUtf8("echo/x"), Deadline,
+            new Capability(Random(3, 90).Memory), Hops: 2, Trace: Traced(ActivityTraceFlags.None, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7")) },
         { "CompletionPart", new CompletionPart(7, Sequence.FromUtf8("piece")) },
         { "CompletionPart, all byte values", new CompletionPart(long.MinValue, AllByteValues) },
         { "Completion, kept", Completion.Kept(7, Sequence.FromUtf8("hello"), "echo@akka.tcp://promisegrid@10.0.0.1:4053") },
@@ -65,6 +69,10 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         { "NodeRoutes, none", new NodeRoutes("akka.tcp://promisegrid@10.0.0.1:4053", 0, []) },
         { "NodeRoutes, several", SeveralRoutes() },
     };
+
+    /// <summary>A trace context as a reader makes it: remote.</summary>
+    internal static ActivityContext Traced(ActivityTraceFlags flags, string? state) =>
+        new(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), flags, state, isRemote: true);
 
     private static NodeRoutes SeveralRoutes() => new("akka.tcp://promisegrid@node-ü:4053", -4242424242424242L,
     [
@@ -182,7 +190,7 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
 
         var (bytes, _, _) = RoundTrip(new Complete(0x0102030405060708, sequence, 0));
 
-        Assert.Equal(KernelMessageSerializer.FormatVersion, bytes[0]);
+        Assert.Equal(3, bytes[0]); // untraced: still version 3, which nodes of the previous release read
         Assert.Equal(new byte[] { 8, 7, 6, 5, 4, 3, 2, 1 }, bytes[1..9]); // little-endian id
         Assert.Equal(0, bytes[17]); // varint hops: 0 from outside the grid
         Assert.Equal(0, bytes[18]); // not streamed
