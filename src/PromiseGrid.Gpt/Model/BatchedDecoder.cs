@@ -1,0 +1,114 @@
+using System.Numerics.Tensors;
+using PromiseGrid.Gpt.Compute;
+
+namespace PromiseGrid.Gpt.Model;
+
+/// <summary>
+/// One decoding step for several sequences at once: each sequence has its own
+/// <see cref="KvCache"/> (its own cached keys and values, its own position) and feeds one byte;
+/// the products with the weights run over all the sequences' rows together (the weights are read
+/// once per step instead of once per sequence), and attention runs per sequence against its own
+/// cache. Row i of a product depends only on row i of its input (<see cref="MatMul"/>), and every
+/// other operation is per row, so each sequence's logits are bit for bit those of
+/// <see cref="KvCache.Append(byte)"/> on its cache alone. Not thread-safe: one step at a time.
+/// </summary>
+public sealed class BatchedDecoder
+{
+    private readonly GptModel _model;
+    private float[] _x = [], _norm = [], _qkv = [], _attention = [], _projection = [], _fc = [], _fcGelu = [], _logits = [];
+    private int _rowCapacity;
+
+    public BatchedDecoder(GptModel model) => _model = model;
+
+    public GptModel Model => _model;
+
+    /// <summary>
+    /// Feeds <paramref name="tokens"/>[i] to <paramref name="caches"/>[i] (each at its own
+    /// position, which then advances by one) and returns the logits for the byte after it:
+    /// row i of a [caches, 256] matrix, valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens)
+    {
+        var cfg = _model.Config;
+        int rows = caches.Count;
+        if (rows == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
+        if (tokens.Length != rows) throw new ArgumentException($"Expected {rows} bytes, one per cache, got {tokens.Length}.", nameof(tokens));
+        for (int r = 0; r < rows; r++)
+        {
+            if (caches[r].Model != _model) throw new ArgumentException($"Cache {r} belongs to another model.", nameof(caches));
+            if (caches[r].Length >= cfg.Context)
+                throw new InvalidOperationException($"KV cache {r} is full ({cfg.Context} positions).");
+        }
+        EnsureRows(rows);
+        int c = cfg.Dim, v = GptConfig.VocabularySize;
+        var layout = _model.Layout;
+        var p = _model.Parameters.AsSpan();
+        var wte = GptModel.Slice(p, layout.TokenEmbedding);
+        var wpe = GptModel.Slice(p, layout.PositionEmbedding);
+        for (int r = 0; r < rows; r++)
+            GptModel.Embed(wte, wpe, tokens[r], caches[r].Length, _x.AsSpan(r * c, c));
+        var x = _x.AsSpan(0, rows * c);
+        for (int l = 0; l < cfg.Layers; l++)
+        {
+            var w = layout.Blocks[l];
+            LayerNormRows(GptModel.Slice(p, w.Ln1Weight), GptModel.Slice(p, w.Ln1Bias), rows);
+            MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c);
+            TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), rows);
+            for (int r = 0; r < rows; r++)
+                caches[r].Store(l, caches[r].Length, _qkv.AsSpan(r * 3 * c, 3 * c));
+            Attend(caches, l, rows);
+            MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c);
+            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), rows);
+            TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
+            LayerNormRows(GptModel.Slice(p, w.Ln2Weight), GptModel.Slice(p, w.Ln2Bias), rows);
+            MatMul.Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, rows, c, 4 * c);
+            TransformerOps.AddBias(_fc, GptModel.Slice(p, w.FcBias), rows);
+            TransformerOps.Gelu(_fc, _fcGelu, rows, 4 * c);
+            MatMul.Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, rows, 4 * c, c);
+            TransformerOps.AddBias(_projection, GptModel.Slice(p, w.FcProjBias), rows);
+            TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
+        }
+        LayerNormRows(GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), rows);
+        MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, _logits, rows, c, v);
+        for (int r = 0; r < rows; r++) caches[r].Length++;
+        return _logits.AsSpan(0, rows * v);
+    }
+
+    private void LayerNormRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)
+    {
+        int c = weight.Length;
+        for (int r = 0; r < rows; r++)
+            TransformerOps.LayerNormRow(_x.AsSpan(r * c, c), weight, bias, _norm.AsSpan(r * c, c));
+    }
+
+    /// <summary>Each (sequence, head) pair against that sequence's own cache; pairs on both cores, each with its own scratch.</summary>
+    private void Attend(IReadOnlyList<KvCache> caches, int layer, int rows)
+    {
+        var cfg = _model.Config;
+        int c = cfg.Dim, hs = cfg.HeadDim, heads = cfg.Heads;
+        var qkv = _qkv;
+        var attention = _attention;
+        Parallel.For(0, rows * heads, () => new float[cfg.Context], (rh, _, probs) =>
+        {
+            int r = rh / heads, h = rh % heads;
+            var cache = caches[r];
+            cache.AttendHead(layer, h, cache.Length, qkv.AsSpan(r * 3 * c, 3 * c), probs, attention.AsSpan(r * c + h * hs, hs));
+            return probs;
+        }, _ => { });
+    }
+
+    private void EnsureRows(int rows)
+    {
+        if (rows <= _rowCapacity) return;
+        int c = _model.Config.Dim;
+        _rowCapacity = Math.Max(rows, 2 * _rowCapacity);
+        _x = new float[_rowCapacity * c];
+        _norm = new float[_rowCapacity * c];
+        _qkv = new float[_rowCapacity * 3 * c];
+        _attention = new float[_rowCapacity * c];
+        _projection = new float[_rowCapacity * c];
+        _fc = new float[_rowCapacity * 4 * c];
+        _fcGelu = new float[_rowCapacity * 4 * c];
+        _logits = new float[_rowCapacity * GptConfig.VocabularySize];
+    }
+}
