@@ -228,6 +228,30 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
     }
 
     /// <summary>
+    /// Sixteen requests with different prompts, lengths and options share the decoding steps
+    /// (concurrency 6: six at a time, the others join as earlier ones leave), and each is
+    /// answered with exactly the bytes the generator gives it alone.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_requests_batched_together_each_get_the_bytes_they_get_alone()
+    {
+        var model = await StartWithModelAsync(concurrency: 6, maxQueued: 20);
+        var requests = Enumerable.Range(0, 16).Select(i => (
+            Prompt: new string((char)('a' + i), 1 + i % 5),
+            Count: 10 + 7 * i,
+            Options: new SamplingOptions(i % 4 == 0 ? 0f : 0.5f + 0.1f * i, i % 3 == 0 ? 0 : 5 + i, i))).ToArray();
+
+        var completions = await Task.WhenAll(requests.Select(r => CompleteTextAsync(
+            FormattableString.Invariant($"gpt/n={r.Count},t={r.Options.Temperature},k={r.Options.TopK},s={r.Options.Seed}/{r.Prompt}"))));
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            AssertStatus(CompletionStatus.Completed, completions[i]);
+            Assert.Equal(Expected(model, requests[i].Prompt, requests[i].Count, requests[i].Options), completions[i].Bytes.Span.ToArray());
+        }
+    }
+
+    /// <summary>
     /// A generation far longer than its deadline holds the one slot: a second request waits, a
     /// third is Overloaded (no queue room); at the deadlines both held ones are BrokenPromise, and
     /// the slot is free again, so the generation really stopped.
