@@ -10,7 +10,7 @@ if (args.Length > 0 && args[0] == PromiseGrid.Bench.Gpt.GptBench.Mode)
 }
 if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
 {
-    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE]");
+    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--streams N] [--json FILE]");
     return 2;
 }
 var options = new LoadOptions();
