@@ -22,6 +22,7 @@ public sealed class GptBenchTests
         {
             Assert.True(f.Operations > 0, $"{f.Name}: no operation completed");
             Assert.True(f.BytesPerSecond > 0, $"{f.Name}: {f.BytesPerSecond} bytes/s");
+            Assert.True(f.CpuSeconds > 0, $"{f.Name}: {f.CpuSeconds} CPU-s");
         });
         // Training and forward handle whole batches; generation whole chunks of bytes.
         Assert.Equal(report["training"].Operations * 2 * 16, report["training"].Bytes);
@@ -35,14 +36,14 @@ public sealed class GptBenchTests
 
         var table = report.ToTable();
         Assert.StartsWith($"gpt: layers 1, dim 32, heads 2, context 16 ({report.Parameters:N0} parameters), batch 2 × 16 bytes", table);
-        Assert.Contains("| figure | bytes/s | ms/op | ops | operation |", table);
-        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
+        Assert.Contains("| figure | bytes/s | bytes/CPU-s | ms/op | ops | operation |", table);
+        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
 
         var json = JsonDocument.Parse(report.ToJson()).RootElement;
         Assert.Equal("gpt", json.GetProperty("mode").GetString());
         Assert.Equal(report.Parameters, json.GetProperty("model").GetProperty("parameters").GetInt64());
         Assert.Equal(6, json.GetProperty("figures").GetArrayLength());
-        Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
+        Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
         Assert.True(json.GetProperty("figures")[1].GetProperty("bytesPerSecond").GetDouble() > 0);
     }
 

@@ -123,6 +123,8 @@ public static class GptBench
         var clock = Stopwatch.StartNew();
         do operation(); while (clock.Elapsed.TotalSeconds < options.WarmupSeconds);
         long bytes = 0, operations = 0;
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         clock.Restart();
         do
         {
@@ -130,7 +132,9 @@ public static class GptBench
             operations++;
         }
         while (clock.Elapsed.TotalSeconds < options.Seconds);
-        return new GptBenchFigure(name, description, bytes, operations, clock.Elapsed.TotalSeconds);
+        double seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return new GptBenchFigure(name, description, bytes, operations, seconds, (process.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     /// <summary>Printable ASCII and newlines from a fixed seed.</summary>

@@ -16,9 +16,14 @@ public sealed class BatchedDecoder
 {
     private readonly GptModel _model;
     private float[] _x = [], _norm = [], _qkv = [], _attention = [], _projection = [], _fc = [], _fcGelu = [], _logits = [];
+    private readonly float[] _probs;
     private int _rowCapacity;
 
-    public BatchedDecoder(GptModel model) => _model = model;
+    public BatchedDecoder(GptModel model)
+    {
+        _model = model;
+        _probs = new float[model.Config.Context];
+    }
 
     public GptModel Model => _model;
 
@@ -81,21 +86,40 @@ public sealed class BatchedDecoder
             TransformerOps.LayerNormRow(_x.AsSpan(r * c, c), weight, bias, _norm.AsSpan(r * c, c));
     }
 
-    /// <summary>Each (sequence, head) pair against that sequence's own cache; pairs on both cores, each with its own scratch.</summary>
+    /// <summary>
+    /// Each (sequence, head) pair against that sequence's own cache. Pairs go to both cores only when
+    /// there is enough work (the positions attended to, summed) to pay for the fork and join, which on a
+    /// busy machine can cost more than a step's whole attention; who computes a pair never changes its bits.
+    /// </summary>
     private void Attend(IReadOnlyList<KvCache> caches, int layer, int rows)
     {
         var cfg = _model.Config;
         int c = cfg.Dim, hs = cfg.HeadDim, heads = cfg.Heads;
         var qkv = _qkv;
         var attention = _attention;
+        long work = 0;
+        for (int r = 0; r < rows; r++) work += (long)(caches[r].Length + 1) * c;
+        if (work < ParallelAttentionWork)
+        {
+            for (int rh = 0; rh < rows * heads; rh++) AttendPair(rh, _probs);
+            return;
+        }
         Parallel.For(0, rows * heads, () => new float[cfg.Context], (rh, _, probs) =>
+        {
+            AttendPair(rh, probs);
+            return probs;
+        }, _ => { });
+
+        void AttendPair(int rh, float[] probs)
         {
             int r = rh / heads, h = rh % heads;
             var cache = caches[r];
             cache.AttendHead(layer, h, cache.Length, qkv.AsSpan(r * 3 * c, 3 * c), probs, attention.AsSpan(r * c + h * hs, hs));
-            return probs;
-        }, _ => { });
+        }
     }
+
+    /// <summary>Multiply-adds of one layer's attention (positions × width, twice) below which it runs on the calling thread.</summary>
+    private const long ParallelAttentionWork = 1L << 18;
 
     private void EnsureRows(int rows)
     {
