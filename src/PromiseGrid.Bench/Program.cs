@@ -20,7 +20,7 @@ if (args.Length > 0 && args[0] == PromiseGrid.Bench.Idle.BareClusterNode.Mode)
 }
 if (args.Length < 2 || args[0] != "load" || !LoadBench.Modes.Contains(args[1]))
 {
-    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm|tracing [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--json FILE] | " + PromiseGrid.Bench.Idle.IdleOptions.Usage);
+    Console.Error.WriteLine("usage: PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm|tracing [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE] | gpt [--seconds S] [--warmup S] [--streams N] [--json FILE] | " + PromiseGrid.Bench.Idle.IdleOptions.Usage);
     return 2;
 }
 var options = new LoadOptions();

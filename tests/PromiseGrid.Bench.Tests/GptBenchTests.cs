@@ -6,37 +6,44 @@ namespace PromiseGrid.Bench.Tests;
 
 /// <summary>
 /// The gpt bench mode runs for real on a small model, briefly (timing is not judged here), and
-/// reports the three throughput figures with the model's exact shape and parameter count.
+/// reports the throughput figures (training, forward, generation, and serving batched and
+/// unbatched) with the model's exact shape and parameter count.
 /// </summary>
 public sealed class GptBenchTests
 {
     [Fact]
     public void Gpt_mode_reports_positive_training_forward_and_generation_throughput_for_the_stated_model()
     {
-        var options = new GptBenchOptions(Seconds: 0.2, WarmupSeconds: 0, Layers: 1, Dim: 32, Heads: 2, Context: 16, Batch: 2);
+        var options = new GptBenchOptions(Seconds: 0.2, WarmupSeconds: 0, Layers: 1, Dim: 32, Heads: 2, Context: 16, Batch: 2, Streams: 5);
         var report = GptBench.Run(options);
 
-        Assert.Equal(["training", "forward", "generation"], report.Figures.Select(f => f.Name));
+        Assert.Equal(["training", "forward", "generation", "serving-1", "serving-5-unbatched", "serving-5"], report.Figures.Select(f => f.Name));
         Assert.All(report.Figures, f =>
         {
             Assert.True(f.Operations > 0, $"{f.Name}: no operation completed");
             Assert.True(f.BytesPerSecond > 0, $"{f.Name}: {f.BytesPerSecond} bytes/s");
+            Assert.True(f.CpuSeconds > 0, $"{f.Name}: {f.CpuSeconds} CPU-s");
         });
         // Training and forward handle whole batches; generation whole chunks of bytes.
         Assert.Equal(report["training"].Operations * 2 * 16, report["training"].Bytes);
         Assert.Equal(report["forward"].Operations * 2 * 16, report["forward"].Bytes);
         Assert.Equal(report["generation"].Operations * GptBench.GenerationChunk, report["generation"].Bytes);
+        // Serving: every stream of every round got its whole chunk (no stop byte), batched or not.
+        Assert.Equal(report["serving-1"].Operations * GptBench.GenerationChunk, report["serving-1"].Bytes);
+        Assert.Equal(report["serving-5-unbatched"].Operations * 5 * GptBench.GenerationChunk, report["serving-5-unbatched"].Bytes);
+        Assert.Equal(report["serving-5"].Operations * 5 * GptBench.GenerationChunk, report["serving-5"].Bytes);
         Assert.Equal(options.Config.ParameterCount, report.Parameters);
 
         var table = report.ToTable();
         Assert.StartsWith($"gpt: layers 1, dim 32, heads 2, context 16 ({report.Parameters:N0} parameters), batch 2 × 16 bytes", table);
-        Assert.Contains("| figure | bytes/s | ms/op | ops | operation |", table);
-        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
+        Assert.Contains("| figure | bytes/s | bytes/CPU-s | ms/op | ops | operation |", table);
+        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
 
         var json = JsonDocument.Parse(report.ToJson()).RootElement;
         Assert.Equal("gpt", json.GetProperty("mode").GetString());
         Assert.Equal(report.Parameters, json.GetProperty("model").GetProperty("parameters").GetInt64());
-        Assert.Equal(3, json.GetProperty("figures").GetArrayLength());
+        Assert.Equal(6, json.GetProperty("figures").GetArrayLength());
+        Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
         Assert.True(json.GetProperty("figures")[1].GetProperty("bytesPerSecond").GetDouble() > 0);
     }
 

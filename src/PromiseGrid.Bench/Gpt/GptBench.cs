@@ -10,7 +10,8 @@ namespace PromiseGrid.Bench.Gpt;
 /// <see cref="Trainer.TrainStep"/>: forward, backward, clipping, AdamW), forward-only bytes/s
 /// (<see cref="GptModel.Forward"/> with targets, the work of an evaluation) and KV-cached
 /// generation bytes/s (<see cref="Generator.Generate"/>, top-k sampling, the window cut and
-/// reloaded as in serving). One model, initialised from a fixed seed, on a fixed synthetic corpus
+/// reloaded as in serving), and serving bytes/s: concurrent streams batched and unbatched
+/// (<see cref="Serving"/>). One model, initialised from a fixed seed, on a fixed synthetic corpus
 /// (seeded printable bytes: throughput does not depend on what the bytes say). Each figure is
 /// warmed up, then measured for a wall-clock window; the machine's other load counts against it.
 /// </summary>
@@ -44,13 +45,47 @@ public static class GptBench
         var generation = Measure(options, "generation", $"Generator.Generate with the KV cache, {GenerationChunk} bytes per call, t=0.8 k=40",
             () => generator.Generate(prompt, GenerationChunk, new SamplingOptions(0.8f, 40, seed++)).Length);
 
-        return new GptBenchReport(options, config, config.ParameterCount, model.Threads, [training, forward, generation],
+        var serving = Serving(options, model, prompt);
+
+        return new GptBenchReport(options, config, config.ParameterCount, model.Threads, [training, forward, generation, .. serving],
             LoadReport.DescribeMachine());
     }
 
     /// <summary>
+    /// Serving as the <c>gpt/</c> module serves: concurrent streams of <see cref="GenerationChunk"/>
+    /// bytes each (t=0.8 k=40, a seed per stream), aggregate bytes/s. Batched: the streams share each
+    /// decoding step (<see cref="BatchedGenerator"/>), one stream alone and <see cref="GptBenchOptions.Streams"/>
+    /// together; unbatched, beside it from the same run: the same streams each on its own
+    /// <see cref="Generator"/> on the thread pool (how the module served before batching).
+    /// </summary>
+    private static GptBenchFigure[] Serving(GptBenchOptions options, GptModel model, byte[] prompt)
+    {
+        int streams = options.Streams, seed = 0;
+        var batched = new BatchedGenerator(model, streams);
+        var generator = new Generator(model);
+        int Batched(int count)
+        {
+            var all = Enumerable.Range(0, count).Select(_ => new SamplingOptions(0.8f, 40, seed++))
+                .Select(o => Task.Run(() => batched.GenerateAllAsync(prompt, GenerationChunk, o))).ToArray();
+            return Task.WhenAll(all).GetAwaiter().GetResult().Sum(b => b.Length);
+        }
+        int Unbatched(int count)
+        {
+            var all = Enumerable.Range(0, count).Select(_ => new SamplingOptions(0.8f, 40, seed++))
+                .Select(o => Task.Run(() => generator.Generate(prompt, GenerationChunk, o))).ToArray();
+            return Task.WhenAll(all).GetAwaiter().GetResult().Sum(b => b.Length);
+        }
+        return
+        [
+            Measure(options, "serving-1", $"1 stream, BatchedGenerator, {GenerationChunk} bytes, t=0.8 k=40", () => Batched(1)),
+            Measure(options, $"serving-{streams}-unbatched", $"{streams} concurrent streams, each its own Generator on the thread pool, {GenerationChunk} bytes each", () => Unbatched(streams)),
+            Measure(options, $"serving-{streams}", $"{streams} concurrent streams sharing each step, BatchedGenerator, {GenerationChunk} bytes each", () => Batched(streams)),
+        ];
+    }
+
+    /// <summary>
     /// <c>PromiseGrid.Bench gpt [--seconds S] [--warmup S] [--layers N] [--dim N] [--heads N] [--context N]
-    /// [--batch N] [--threads N] [--json FILE]</c>: prints the table (and writes the JSON); returns the exit code.
+    /// [--batch N] [--threads N] [--streams N] [--json FILE]</c>: prints the table (and writes the JSON); returns the exit code.
     /// </summary>
     public static int RunCommandLine(string[] args)
     {
@@ -70,6 +105,7 @@ public static class GptBench
                 "--context" => options with { Context = (int)Number() },
                 "--batch" => options with { Batch = (int)Number() },
                 "--threads" => options with { Threads = (int)Number() },
+                "--streams" => options with { Streams = (int)Number() },
                 "--json" => options,
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
@@ -87,6 +123,8 @@ public static class GptBench
         var clock = Stopwatch.StartNew();
         do operation(); while (clock.Elapsed.TotalSeconds < options.WarmupSeconds);
         long bytes = 0, operations = 0;
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
         clock.Restart();
         do
         {
@@ -94,7 +132,9 @@ public static class GptBench
             operations++;
         }
         while (clock.Elapsed.TotalSeconds < options.Seconds);
-        return new GptBenchFigure(name, description, bytes, operations, clock.Elapsed.TotalSeconds);
+        double seconds = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return new GptBenchFigure(name, description, bytes, operations, seconds, (process.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     /// <summary>Printable ASCII and newlines from a fixed seed.</summary>

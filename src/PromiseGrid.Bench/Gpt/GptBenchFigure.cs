@@ -5,8 +5,12 @@ namespace PromiseGrid.Bench.Gpt;
 /// on, positions run forward, or bytes generated) in <paramref name="Operations"/> calls over
 /// <paramref name="Seconds"/> of wall-clock time.
 /// </summary>
-public sealed record GptBenchFigure(string Name, string Operation, long Bytes, long Operations, double Seconds)
+/// <paramref name="CpuSeconds"/> is the processor time the whole process used meanwhile: bytes per
+/// CPU-second hardly depend on how busy the machine is, unlike bytes per wall-clock second.
+public sealed record GptBenchFigure(string Name, string Operation, long Bytes, long Operations, double Seconds, double CpuSeconds)
 {
+    public double BytesPerCpuSecond => CpuSeconds <= 0 ? 0 : Bytes / CpuSeconds;
+
     public double BytesPerSecond => Seconds <= 0 ? 0 : Bytes / Seconds;
 
     /// <summary>Wall-clock milliseconds per call (a training step, a forward pass, a generation of a few hundred bytes).</summary>

@@ -10,10 +10,11 @@ namespace PromiseGrid.Bench.Gpt;
 /// <param name="Seconds">Measured time of each figure (training, forward only, generation).</param>
 /// <param name="WarmupSeconds">Untimed work before each figure: JIT, caches, thread pool.</param>
 /// <param name="Batch">Training and forward windows per step, each <paramref name="Context"/> bytes long.</param>
+/// <param name="Streams">Concurrent streams of the serving figures.</param>
 /// <param name="Threads">Degree of parallelism of the model (<see cref="GptModel.Threads"/>); 0 means every core.</param>
 public sealed record GptBenchOptions(
     double Seconds = 5, double WarmupSeconds = 1,
-    int Layers = 4, int Dim = 128, int Heads = 4, int Context = 128, int Batch = 8, int Threads = 0)
+    int Layers = 4, int Dim = 128, int Heads = 4, int Context = 128, int Batch = 8, int Threads = 0, int Streams = 16)
 {
     public GptConfig Config => new(Layers, Dim, Heads, Context);
 }

@@ -23,11 +23,11 @@ public sealed record GptBenchReport(GptBenchOptions Options, GptConfig Config, l
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
             $"{Mode}: {Describe()}; {Options.Seconds:0.#} s measured per figure after {Options.WarmupSeconds:0.#} s warm-up; {Machine}");
-        text.AppendLine("| figure | bytes/s | ms/op | ops | operation |");
-        text.AppendLine("|---|---:|---:|---:|---|");
+        text.AppendLine("| figure | bytes/s | bytes/CPU-s | ms/op | ops | operation |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|");
         foreach (var f in Figures)
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {f.Name} | {f.BytesPerSecond:N0} | {f.MillisecondsPerOperation:N2} | {f.Operations:N0} | {f.Operation} |");
+                $"| {f.Name} | {f.BytesPerSecond:N0} | {f.BytesPerCpuSecond:N0} | {f.MillisecondsPerOperation:N2} | {f.Operations:N0} | {f.Operation} |");
         return text.ToString();
     }
 
@@ -43,6 +43,8 @@ public sealed record GptBenchReport(GptBenchOptions Options, GptConfig Config, l
             name = f.Name,
             operation = f.Operation,
             bytesPerSecond = f.BytesPerSecond,
+            bytesPerCpuSecond = f.BytesPerCpuSecond,
+            cpuSeconds = f.CpuSeconds,
             millisecondsPerOperation = f.MillisecondsPerOperation,
             operations = f.Operations,
             bytes = f.Bytes,

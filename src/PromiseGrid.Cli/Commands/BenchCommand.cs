@@ -7,7 +7,7 @@ namespace PromiseGrid.Cli.Commands;
 /// <summary>
 /// <c>pgrid bench local|remote|gateway|capabilities|store|wasm|tracing</c>: runs a load driver in this process (no node needed)
 /// and prints the grid's figure next to a baseline measured in the same run, and the ratio.
-/// <c>pgrid bench gpt</c> measures the byte-level GPT instead (training, forward and generation bytes/s).
+/// <c>pgrid bench gpt</c> measures the byte-level GPT instead (training, forward, generation and serving bytes/s).
 /// </summary>
 public static class BenchCommand
 {
@@ -23,7 +23,7 @@ public static class BenchCommand
                 + "and a repeated store/get/ answered from the completion cache vs by the module (--payload does not apply); "
                 + "wasm: wasm/<cid>/<payload> run by examples/wasm/upper.wat (compiled once) vs the same upper-casing as a C# module, both through IGrid.CompleteAsync; "
                 + "tracing: the local and remote requests with tracing on (100 % and 1 % sampled) vs off, alternating rounds; "
-                + "gpt: a ~1M-parameter byte-level GPT's training, forward-only and KV-cached generation bytes/s (only --seconds, --warmup and --json apply)",
+                + "gpt: a ~1M-parameter byte-level GPT's training, forward-only, KV-cached generation and serving (16 streams batched and unbatched, 1 batched) bytes/s (only --seconds, --warmup and --json apply)",
         };
         mode.AcceptOnlyFromAmong([.. LoadBench.Modes, GptBench.Mode]);
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Closed-loop requesters", DefaultValueFactory = _ => 32 };

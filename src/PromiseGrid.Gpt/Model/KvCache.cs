@@ -41,8 +41,11 @@ public sealed class KvCache
         EnsureRows(1);
     }
 
+    /// <summary>The model whose keys and values are cached.</summary>
+    internal GptModel Model => _model;
+
     /// <summary>How many positions are cached (the position the next byte will take).</summary>
-    public int Length { get; private set; }
+    public int Length { get; internal set; }
 
     /// <summary>Forgets every cached position.</summary>
     public void Clear() => Length = 0;
@@ -79,15 +82,7 @@ public sealed class KvCache
             MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c);
             TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), rows);
             for (int r = 0; r < rows; r++)
-            {
-                var key = _qkv.AsSpan(r * 3 * c + c, c);
-                for (int h = 0; h < cfg.Heads; h++)
-                {
-                    var keysT = _keysT[l][h];
-                    for (int d = 0; d < cfg.HeadDim; d++) keysT[d * cfg.Context + pos + r] = key[h * cfg.HeadDim + d];
-                }
-                _qkv.AsSpan(r * 3 * c + 2 * c, c).CopyTo(_values[l].AsSpan((pos + r) * c, c));
-            }
+                Store(l, pos + r, _qkv.AsSpan(r * 3 * c, 3 * c));
             Attend(l, pos, rows);
             MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c);
             TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), rows);
@@ -107,6 +102,33 @@ public sealed class KvCache
         MatMul.MultiplyTransposedB(_norm.AsSpan(0, c), wte, _logits, 1, c, GptConfig.VocabularySize);
         Length += rows;
         return _logits;
+    }
+
+    /// <summary>Keeps the key and value of one row's q|k|v (3·C wide) at <paramref name="position"/> of <paramref name="layer"/>.</summary>
+    internal void Store(int layer, int position, ReadOnlySpan<float> qkv)
+    {
+        var cfg = _model.Config;
+        int c = cfg.Dim, hs = cfg.HeadDim;
+        var key = qkv.Slice(c, c);
+        for (int h = 0; h < cfg.Heads; h++)
+        {
+            var keysT = _keysT[layer][h];
+            for (int d = 0; d < hs; d++) keysT[d * cfg.Context + position] = key[h * hs + d];
+        }
+        qkv.Slice(2 * c, c).CopyTo(_values[layer].AsSpan(position * c, c));
+    }
+
+    /// <summary>
+    /// One head of one row at <paramref name="position"/> attending to every cached position up to
+    /// its own (<paramref name="qkv"/> is the row's q|k|v, 3·C wide; <paramref name="probs"/> a scratch
+    /// of Context floats): the call <see cref="Attend"/> makes, for <see cref="BatchedDecoder"/>.
+    /// </summary>
+    internal void AttendHead(int layer, int head, int position, ReadOnlySpan<float> qkv, Span<float> probs, Span<float> output)
+    {
+        var cfg = _model.Config;
+        int hs = cfg.HeadDim;
+        TransformerOps.AttendRow(qkv.Slice(head * hs, hs), _keysT[layer][head], cfg.Context, _values[layer].AsSpan(head * hs), cfg.Dim,
+            position + 1, probs, output);
     }
 
     private void LayerNormRows(float[] input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)

@@ -65,6 +65,7 @@ public sealed record NodeSettings(
         ["PG_GPT_MODEL"] = "promisegrid.gpt.model",
         ["PG_GPT_FALLBACK"] = "promisegrid.gpt.fallback",
         ["PG_GPT_FALLBACK_OPTIONS"] = "promisegrid.gpt.fallback-options",
+        ["PG_GPT_BATCHING"] = "promisegrid.gpt.batching",
         // CIDs whose wasm/<cid>/ routes are pure (read by the module, src/PromiseGrid.Modules/Wasm/wasm.conf).
         ["PG_WASM_PURE"] = "promisegrid.wasm.pure",
         // The store's repair (read by the module, src/PromiseGrid.Modules/Store/store.conf).

@@ -20,14 +20,18 @@ namespace PromiseGrid.Modules.Gpt;
 /// Different samples of one prompt are asked for with different seeds (<c>s=1</c>, <c>s=2</c>...).
 /// The cache is per node and in memory, and a node keeps the model it loaded until it restarts,
 /// so a cached completion is always the loaded model's.</para>
-/// <para>Generation is CPU-bound and never runs on the actor's thread: each one runs on the
-/// thread pool, one byte per work item (<see cref="Generator.GenerateAsync"/>), with KV-cached
-/// inference, so a long generation does not starve the node's other work. At most
-/// <see cref="GptSettings.Concurrency"/> run at once; <see cref="GptSettings.MaxQueued"/> more wait
-/// their turn, and beyond that a request is answered Overloaded (<see cref="GenerationGate"/>).
+/// <para>Generation is CPU-bound and never runs on the actor's thread. By default each generation
+/// runs alone on the thread pool, one byte per work item (<see cref="Generator.GenerateAsync"/>), with
+/// KV-cached inference. With <see cref="GptSettings.Batching"/> on, concurrent generations are batched
+/// continuously (<see cref="BatchedGenerator"/>): every running stream's next byte is computed in one
+/// shared step (one matrix product per weight over all the streams' rows, attention per stream
+/// against its own KV cache), new ones join and finished ones leave between steps, and each stream
+/// still gets the bytes it would get alone, so the completion stays pure. At most
+/// <see cref="GptSettings.Concurrency"/> generations run at once; <see cref="GptSettings.MaxQueued"/>
+/// more wait their turn, and beyond that a request is answered Overloaded (<see cref="GenerationGate"/>).
 /// The request's deadline stops a waiting or running generation (BrokenPromise).</para>
-/// <para>Sharing one <see cref="GptModel"/> between concurrent generations is safe because the
-/// KV-cached path only reads the model's parameters; each generation has its own <see cref="KvCache"/>.</para>
+/// <para>Sharing one <see cref="GptModel"/> between the streams is safe because inference only
+/// reads the model's parameters; each stream has its own <see cref="KvCache"/>.</para>
 /// <para>Streamed requests (the gateway's <c>Grid-Stream: 1</c>) get the bytes as they are generated
 /// (<see cref="CompletionRequest.SendPart"/>): the first at once, then every 64 bytes or 50 ms.</para>
 /// <para>With <see cref="GptSettings.Fallback"/> (PG_GPT_FALLBACK) the module also serves the
@@ -214,7 +218,10 @@ public sealed class GptModule : ModuleActor
             var config = model.Config;
             Log.Info("gpt model loaded path={0} layers={1} dim={2} heads={3} context={4} params={5}",
                 path, config.Layers, config.Dim, config.Heads, config.Context, config.ParameterCount);
-            return new LoadedModel(new Generator(model), stamp, null);
+            IByteGenerator generator = _settings.Batching
+                ? new BatchedByteGenerator(new BatchedGenerator(model, _settings.Concurrency))
+                : new AloneByteGenerator(new Generator(model));
+            return new LoadedModel(generator, stamp, null);
         }
         catch (Exception error)
         {
@@ -227,7 +234,7 @@ public sealed class GptModule : ModuleActor
 
     /// <summary>The outcome of loading the model: a generator, or why there is none.</summary>
     /// <param name="FileStamp">The file's last write time when it was read (a far-past time when it did not exist).</param>
-    private sealed record LoadedModel(Generator? Generator, DateTime FileStamp, string? Problem)
+    private sealed record LoadedModel(IByteGenerator? Generator, DateTime FileStamp, string? Problem)
     {
         public static LoadedModel NotLoaded { get; } = new(null, DateTime.MinValue, "gpt/: the model is not loaded yet");
     }

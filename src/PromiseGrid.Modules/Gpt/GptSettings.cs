@@ -8,13 +8,16 @@ namespace PromiseGrid.Modules.Gpt;
 /// <param name="ModelPath">Absolute path of the model checkpoint (safetensors).</param>
 /// <param name="DefaultBytes">Bytes generated when a request names no <c>n=</c>.</param>
 /// <param name="MaxBytes">Largest <c>n=</c> a request may ask for.</param>
-/// <param name="Concurrency">Generations run at the same time.</param>
+/// <param name="Concurrency">Generations run at the same time (with <paramref name="Batching"/>, the largest batch).</param>
 /// <param name="MaxQueued">Requests that may wait for a generation slot; one more is Overloaded.</param>
 /// <param name="Fallback">Whether the module also serves the empty prefix: every sequence no other module serves is completed by the model.</param>
 /// <param name="FallbackOptions">How such sequences are completed, in the options grammar of <c>gpt/</c> requests
 /// (<c>n=64,t=0,k=40,s=0,stop=0a</c>, see <see cref="GptRequest"/>); empty: the defaults of a <c>gpt/</c> request.</param>
+/// <param name="Batching">Whether concurrent generations share each decoding step (<see cref="Gpt.Model.BatchedGenerator"/>)
+/// instead of each running alone (<see cref="Gpt.Model.Generator"/>). Off by default: on 2 cores the batched
+/// path is still slower than separate streams (README, Performance &gt; The GPT).</param>
 public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxBytes, int Concurrency, int MaxQueued,
-    bool Fallback = false, string FallbackOptions = "")
+    bool Fallback = false, string FallbackOptions = "", bool Batching = false)
 {
     private const string ReferenceResource = "PromiseGrid.Modules.Gpt.gpt.conf";
 
@@ -24,6 +27,12 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
     /// <summary>Where the model is when neither <c>promisegrid.gpt.model</c> nor PG_GPT_MODEL names one, under the data folder.</summary>
     public static readonly string DefaultModelFile = Path.Combine("gpt", "model.safetensors");
 
+    /// <summary>
+    /// Batched streams per core when <c>concurrency = 0</c> and batching is on: a step over 8 rows per core reads each
+    /// weight once for 8 bytes, while a stream's own step time grows only slowly with the batch.
+    /// </summary>
+    public const int StreamsPerCore = 8;
+
     /// <summary>The embedded gpt.conf: the documented default of every key.</summary>
     public static Config DefaultConfig() =>
         ConfigurationFactory.FromResource(ReferenceResource, typeof(GptSettings).Assembly);
@@ -31,7 +40,8 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
     /// <summary>
     /// Reads <c>promisegrid.gpt.*</c> from <paramref name="config"/> over gpt.conf; an empty
     /// <c>model</c> means <c>gpt/model.safetensors</c> under <c>promisegrid.node.data</c> (PG_DATA);
-    /// <c>concurrency = 0</c> means one generation per processor core.
+    /// <c>concurrency = 0</c> means one generation per processor core, or <see cref="StreamsPerCore"/>
+    /// per core with batching on.
     /// </summary>
     /// <exception cref="ConfigurationException">A setting is out of range.</exception>
     public static GptSettings Create(Config config)
@@ -45,14 +55,16 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
             model = Path.Combine(data.Length == 0 ? DefaultDataFolder : data, DefaultModelFile);
         }
         var concurrency = gpt.GetInt("concurrency");
+        var batching = Switch(gpt, "batching", "PG_GPT_BATCHING");
         var settings = new GptSettings(
             Path.GetFullPath(model),
             gpt.GetInt("default-bytes"),
             gpt.GetInt("max-bytes"),
-            concurrency == 0 ? Environment.ProcessorCount : concurrency,
+            concurrency == 0 ? (batching ? StreamsPerCore : 1) * Environment.ProcessorCount : concurrency,
             gpt.GetInt("max-queued"),
             Switch(gpt, "fallback", "PG_GPT_FALLBACK"),
-            gpt.GetString("fallback-options", "").Trim());
+            gpt.GetString("fallback-options", "").Trim(),
+            batching);
         settings.Validate();
         return settings;
     }
@@ -75,7 +87,7 @@ public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxByte
         if (MaxBytes < 1) throw new ConfigurationException("promisegrid.gpt.max-bytes must be at least 1");
         if (DefaultBytes < 1 || DefaultBytes > MaxBytes)
             throw new ConfigurationException($"promisegrid.gpt.default-bytes must be from 1 to max-bytes ({MaxBytes}), got {DefaultBytes}");
-        if (Concurrency < 1) throw new ConfigurationException("promisegrid.gpt.concurrency must be at least 1 (or 0: one per core)");
+        if (Concurrency < 1) throw new ConfigurationException("promisegrid.gpt.concurrency must be at least 1 (or 0: one per core, 8 per core with batching on)");
         if (MaxQueued < 0) throw new ConfigurationException("promisegrid.gpt.max-queued must not be negative");
         _ = FallbackRequest();
         return this;

@@ -24,8 +24,8 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         _root.Dispose();
     }
 
-    private GptSettings SettingsFor(string path, int concurrency = 2, int maxQueued = 32, int maxBytes = MaxBytes) =>
-        new(path, DefaultBytes: 64, MaxBytes: maxBytes, Concurrency: concurrency, MaxQueued: maxQueued);
+    private GptSettings SettingsFor(string path, int concurrency = 2, int maxQueued = 32, int maxBytes = MaxBytes, bool batching = false) =>
+        new(path, DefaultBytes: 64, MaxBytes: maxBytes, Concurrency: concurrency, MaxQueued: maxQueued, Batching: batching);
 
     /// <summary>A random model (never trained: its bytes are noise, but deterministic noise) saved under the temp folder.</summary>
     private (GptModel Model, string Path) SaveModel(GptConfig? config = null, int seed = 7, string name = "model.safetensors")
@@ -36,10 +36,11 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         return (model, path);
     }
 
-    private async Task<GptModel> StartWithModelAsync(int concurrency = 2, int maxQueued = 32, GptConfig? config = null, int maxBytes = MaxBytes)
+    private async Task<GptModel> StartWithModelAsync(int concurrency = 2, int maxQueued = 32, GptConfig? config = null, int maxBytes = MaxBytes,
+        bool batching = false)
     {
         var (model, path) = SaveModel(config);
-        await StartModuleAsync(GptModule.Props(SettingsFor(path, concurrency, maxQueued, maxBytes)), GptModule.Prefix);
+        await StartModuleAsync(GptModule.Props(SettingsFor(path, concurrency, maxQueued, maxBytes, batching)), GptModule.Prefix);
         return model;
     }
 
@@ -224,6 +225,32 @@ public sealed class GptModuleTests(ITestOutputHelper output) : ModuleTestKit(Loc
         {
             AssertStatus(CompletionStatus.Completed, completions[seed]);
             Assert.Equal(Expected(model, "prompt", 40, new SamplingOptions(0.8f, 40, seed)), completions[seed].Bytes.Span.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Sixteen requests with different prompts, lengths and options run six at a time, the
+    /// others joining as earlier ones leave (batched: sharing the decoding steps), and each is
+    /// answered with exactly the bytes the generator gives it alone.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_requests_each_get_the_bytes_they_get_alone(bool batching)
+    {
+        var model = await StartWithModelAsync(concurrency: 6, maxQueued: 20, batching: batching);
+        var requests = Enumerable.Range(0, 16).Select(i => (
+            Prompt: new string((char)('a' + i), 1 + i % 5),
+            Count: 10 + 7 * i,
+            Options: new SamplingOptions(i % 4 == 0 ? 0f : 0.5f + 0.1f * i, i % 3 == 0 ? 0 : 5 + i, i))).ToArray();
+
+        var completions = await Task.WhenAll(requests.Select(r => CompleteTextAsync(
+            FormattableString.Invariant($"gpt/n={r.Count},t={r.Options.Temperature},k={r.Options.TopK},s={r.Options.Seed}/{r.Prompt}"))));
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            AssertStatus(CompletionStatus.Completed, completions[i]);
+            Assert.Equal(Expected(model, requests[i].Prompt, requests[i].Count, requests[i].Options), completions[i].Bytes.Span.ToArray());
         }
     }
 

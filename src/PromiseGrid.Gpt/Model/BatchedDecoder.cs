@@ -1,0 +1,189 @@
+using System.Numerics.Tensors;
+using PromiseGrid.Gpt.Compute;
+
+namespace PromiseGrid.Gpt.Model;
+
+/// <summary>
+/// One decoding step for several sequences at once: each sequence has its own
+/// <see cref="KvCache"/> (its own cached keys and values, its own position) and feeds one byte;
+/// the products with the weights run over all the sequences' rows together (the weights are read
+/// once per step instead of once per sequence), and attention runs per sequence against its own
+/// cache. Row i of a product depends only on row i of its input (<see cref="MatMul"/>), and every
+/// other operation is per row, so each sequence's logits are bit for bit those of
+/// <see cref="KvCache.Append(byte)"/> on its cache alone. Not thread-safe: one step at a time.
+/// </summary>
+public sealed class BatchedDecoder
+{
+    /// <summary>
+    /// Fewest rows a lane takes: below this a step runs as one lane. Above it the rows are cut into
+    /// at most one lane per core, each running every layer over its rows on its own thread: one fork
+    /// and join per step instead of one per product (which, on a busy machine, cost more than the
+    /// products), and each lane still reads each weight once for all its rows. (Lanes of four rows,
+    /// more lanes than cores, measured slower on this machine.)
+    /// </summary>
+    private const int MinimumLaneRows = 4;
+
+    private readonly GptModel _model;
+    private readonly List<Lane> _lanes = new();
+    private float[] _logits = [];
+
+    public BatchedDecoder(GptModel model)
+    {
+        _model = model;
+    }
+
+    public GptModel Model => _model;
+
+    /// <summary>
+    /// Feeds <paramref name="tokens"/>[i] to <paramref name="caches"/>[i] (each at its own
+    /// position, which then advances by one) and returns the logits for the byte after it:
+    /// row i of a [caches, 256] matrix, valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens)
+    {
+        var cfg = _model.Config;
+        int rows = caches.Count, v = GptConfig.VocabularySize;
+        if (rows == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
+        if (tokens.Length != rows) throw new ArgumentException($"Expected {rows} bytes, one per cache, got {tokens.Length}.", nameof(tokens));
+        for (int r = 0; r < rows; r++)
+        {
+            if (caches[r].Model != _model) throw new ArgumentException($"Cache {r} belongs to another model.", nameof(caches));
+            if (caches[r].Length >= cfg.Context)
+                throw new InvalidOperationException($"KV cache {r} is full ({cfg.Context} positions).");
+        }
+        if (_logits.Length < rows * v) _logits = new float[Math.Max(rows, 2 * _logits.Length / v) * v];
+        int lanes = Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
+        while (_lanes.Count < lanes) _lanes.Add(new Lane(_model));
+        if (lanes == 1)
+            _lanes[0].Run(caches, tokens, 0, rows, _logits);
+        else
+        {
+            var input = tokens.ToArray();
+            var logits = _logits;
+            Parallel.For(0, lanes, lane =>
+            {
+                int first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
+                _lanes[lane].Run(caches, input, first, last - first, logits);
+            });
+        }
+        for (int r = 0; r < rows; r++) caches[r].Length++;
+        return _logits.AsSpan(0, rows * v);
+    }
+
+    /// <summary>One thread's share of a step: rows first..first+rows of the batch, with its own work buffers.</summary>
+    private sealed class Lane
+    {
+        private readonly GptModel _model;
+        private float[] _x = [], _norm = [], _qkv = [], _attention = [], _projection = [], _fc = [], _fcGelu = [];
+        private readonly float[] _probs;
+        private int _rowCapacity;
+
+        public Lane(GptModel model)
+        {
+            _model = model;
+            _probs = new float[model.Config.Context];
+        }
+
+        /// <summary>Runs rows first..first+rows (their caches' positions are not advanced here) and writes their logits.</summary>
+        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[] logitsOut)
+        {
+            var cfg = _model.Config;
+            var caches = new CacheRange(all, first, rows);
+            var tokens = allTokens.Slice(first, rows);
+            EnsureRows(rows);
+            int c = cfg.Dim, v = GptConfig.VocabularySize;
+            var layout = _model.Layout;
+            var p = _model.Parameters.AsSpan();
+            var wte = GptModel.Slice(p, layout.TokenEmbedding);
+            var wpe = GptModel.Slice(p, layout.PositionEmbedding);
+            for (int r = 0; r < rows; r++)
+                GptModel.Embed(wte, wpe, tokens[r], caches[r].Length, _x.AsSpan(r * c, c));
+            var x = _x.AsSpan(0, rows * c);
+            for (int l = 0; l < cfg.Layers; l++)
+            {
+                var w = layout.Blocks[l];
+                LayerNormRows(GptModel.Slice(p, w.Ln1Weight), GptModel.Slice(p, w.Ln1Bias), rows);
+                MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c);
+                TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), rows);
+                for (int r = 0; r < rows; r++)
+                    caches[r].Store(l, caches[r].Length, _qkv.AsSpan(r * 3 * c, 3 * c));
+                Attend(caches, l, rows);
+                MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c);
+                TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), rows);
+                TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
+                LayerNormRows(GptModel.Slice(p, w.Ln2Weight), GptModel.Slice(p, w.Ln2Bias), rows);
+                MatMul.Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, rows, c, 4 * c);
+                TransformerOps.AddBias(_fc, GptModel.Slice(p, w.FcBias), rows);
+                TransformerOps.Gelu(_fc, _fcGelu, rows, 4 * c);
+                MatMul.Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, rows, 4 * c, c);
+                TransformerOps.AddBias(_projection, GptModel.Slice(p, w.FcProjBias), rows);
+                TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
+            }
+            LayerNormRows(GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), rows);
+            MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, logitsOut.AsSpan(first * v, rows * v), rows, c, v);
+        }
+
+        private void LayerNormRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)
+        {
+            int c = weight.Length;
+            for (int r = 0; r < rows; r++)
+                TransformerOps.LayerNormRow(_x.AsSpan(r * c, c), weight, bias, _norm.AsSpan(r * c, c));
+        }
+
+        /// <summary>
+        /// Each (sequence, head) pair against that sequence's own cache. Pairs go to both cores only when
+        /// there is enough work (the positions attended to, summed) to pay for the fork and join, which on a
+        /// busy machine can cost more than a step's whole attention; who computes a pair never changes its bits.
+        /// </summary>
+        private void Attend(CacheRange caches, int layer, int rows)
+        {
+            var cfg = _model.Config;
+            int c = cfg.Dim, hs = cfg.HeadDim, heads = cfg.Heads;
+            var qkv = _qkv;
+            var attention = _attention;
+            long work = 0;
+            for (int r = 0; r < rows; r++) work += (long)(caches[r].Length + 1) * c;
+            if (work < ParallelAttentionWork)
+            {
+                for (int rh = 0; rh < rows * heads; rh++) AttendPair(rh, _probs);
+                return;
+            }
+            Parallel.For(0, rows * heads, () => new float[cfg.Context], (rh, _, probs) =>
+            {
+                AttendPair(rh, probs);
+                return probs;
+            }, _ => { });
+
+            void AttendPair(int rh, float[] probs)
+            {
+                int r = rh / heads, h = rh % heads;
+                var cache = caches[r];
+                cache.AttendHead(layer, h, cache.Length, qkv.AsSpan(r * 3 * c, 3 * c), probs, attention.AsSpan(r * c + h * hs, hs));
+            }
+        }
+
+        /// <summary>Multiply-adds of one layer's attention (positions × width, twice) below which it runs on the calling thread.</summary>
+        private const long ParallelAttentionWork = 1L << 18;
+
+        private void EnsureRows(int rows)
+        {
+            if (rows <= _rowCapacity) return;
+            int c = _model.Config.Dim;
+            _rowCapacity = Math.Max(rows, 2 * _rowCapacity);
+            _x = new float[_rowCapacity * c];
+            _norm = new float[_rowCapacity * c];
+            _qkv = new float[_rowCapacity * 3 * c];
+            _attention = new float[_rowCapacity * c];
+            _projection = new float[_rowCapacity * c];
+            _fc = new float[_rowCapacity * 4 * c];
+            _fcGelu = new float[_rowCapacity * 4 * c];
+        }
+    }
+
+    /// <summary>A lane's rows of the batch's caches, indexed from 0.</summary>
+    private readonly struct CacheRange(IReadOnlyList<KvCache> all, int first, int count)
+    {
+        public KvCache this[int i] => all[first + i];
+        public int Count => count;
+    }
+}
