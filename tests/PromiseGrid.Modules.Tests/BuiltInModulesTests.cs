@@ -34,8 +34,8 @@ public sealed class BuiltInModulesTests(ITestOutputHelper output) : ModuleTestKi
         foreach (var props in BuiltInModules.All.Values)
             Sys.ActorOf(props());
 
-        // 6 without the store, which adds put, get, has and the three replica prefixes; gpt/ and wasm/.
-        await AwaitAssertAsync(() => Assert.Equal(14, Runtime.Routes.Snapshot.ValueCount), Patience);
+        // 6 without the store, which adds put, get, has and the four replica prefixes (get, put, has, buckets); gpt/ and wasm/.
+        await AwaitAssertAsync(() => Assert.Equal(15, Runtime.Routes.Snapshot.ValueCount), Patience);
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("echo/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("hash/sha256/x"));
         AssertStatus(CompletionStatus.Completed, await CompleteAsync("sys/routes"));

@@ -155,11 +155,11 @@ public sealed record NodeSettings(
     }
 
     /// <summary>
-    /// In json mode the JSON logger is Akka's only logger, and the text lines Akka writes to
-    /// stdout itself before its loggers start and after they stop are off, so stdout is JSON only.
+    /// In json mode the JSON logger is Akka's only logger, and the lines Akka writes to stdout
+    /// itself before its loggers start and after they stop are JSON too, so stdout is JSON only.
     /// </summary>
     private static string LogFormatHocon(string logFormat) => logFormat == "json"
-        ? $"akka.loggers = [{Quote(Logs.JsonLogger.TypeName)}]\nakka.stdout-loglevel = OFF"
+        ? $"akka.loggers = [{Quote(Logs.JsonLogger.TypeName)}]\nakka.stdout-logger-class = {Quote(Logs.JsonStandardOutLogger.TypeName)}"
         : "";
 
     /// <summary>

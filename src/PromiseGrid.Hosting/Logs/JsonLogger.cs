@@ -21,3 +21,20 @@ internal sealed class JsonLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMe
         Receive<LogEvent>(logEvent => Console.Out.Write(JsonLogLine.Format(logEvent) + Environment.NewLine));
     }
 }
+
+/// <summary>
+/// Akka's stdout logger in json mode (<c>akka.stdout-logger-class</c>): the events Akka writes
+/// itself before <see cref="JsonLogger"/> starts and after it stops (say, "Remoting shut down"
+/// while the node exits) come out as JSON lines too, so stdout never mixes in a text line.
+/// </summary>
+internal sealed class JsonStandardOutLogger : MinimalLogger
+{
+    /// <summary>The type name <c>akka.stdout-logger-class</c> takes.</summary>
+    public static readonly string TypeName = $"{typeof(JsonStandardOutLogger).FullName}, {typeof(JsonStandardOutLogger).Assembly.GetName().Name}";
+
+    protected override void Log(object message)
+    {
+        if (message is LogEvent logEvent)
+            Console.Out.Write(JsonLogLine.Format(logEvent) + Environment.NewLine);
+    }
+}

@@ -13,8 +13,8 @@ namespace PromiseGrid.Modules.Gpt;
 /// <param name="Fallback">Whether the module also serves the empty prefix: every sequence no other module serves is completed by the model.</param>
 /// <param name="FallbackOptions">How such sequences are completed, in the options grammar of <c>gpt/</c> requests
 /// (<c>n=64,t=0,k=40,s=0,stop=0a</c>, see <see cref="GptRequest"/>); empty: the defaults of a <c>gpt/</c> request.</param>
-/// <param name="Batching">Whether concurrent generations share each decoding step (<see cref="Gpt.Model.BatchedGenerator"/>)
-/// instead of each running alone (<see cref="Gpt.Model.Generator"/>). Off by default: on 2 cores the batched
+/// <param name="Batching">Whether concurrent generations share each decoding step (<see cref="global::PromiseGrid.Gpt.Model.BatchedGenerator"/>)
+/// instead of each running alone (<see cref="global::PromiseGrid.Gpt.Model.Generator"/>). Off by default: on 2 cores the batched
 /// path is still slower than separate streams (README, Performance &gt; The GPT).</param>
 public sealed record GptSettings(string ModelPath, int DefaultBytes, int MaxBytes, int Concurrency, int MaxQueued,
     bool Fallback = false, string FallbackOptions = "", bool Batching = false)
