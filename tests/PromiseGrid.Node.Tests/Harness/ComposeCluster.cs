@@ -60,7 +60,17 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     /// a namespace for every service, the named <paramref name="services"/> (none: all) started;
     /// returns once each answers /health with 200.
     /// </summary>
-    public static async Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services)
+    public static Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
+        UpAsync(overrideFiles, waitHealthy: true, services);
+
+    /// <summary>
+    /// As <see cref="UpWithOverridesAsync"/>, but returns as soon as every node process is started
+    /// (<c>compose-netns up --no-wait</c>), for a caller that times the start itself.
+    /// </summary>
+    public static Task<ComposeCluster> StartWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
+        UpAsync(overrideFiles, waitHealthy: false, services);
+
+    private static async Task<ComposeCluster> UpAsync(IEnumerable<string> overrideFiles, bool waitHealthy, string[] services)
     {
         var prefix = PrefixFamily + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
         var stateDir = Path.Combine(Path.GetTempPath(), "promisegrid-netns", prefix);
@@ -71,7 +81,8 @@ public sealed partial class ComposeCluster : IAsyncDisposable
             // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
             await cluster.RunAsync(["prune", "--family", PrefixFamily, "--min-age", "1800", "--stop-running"]);
             await cluster.MakeCertificatesAsync();
-            await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, .. services]);
+            string[] wait = waitHealthy ? [] : ["--no-wait"];
+            await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll, .. wait, .. services]);
             await cluster.RefreshAsync();
             return cluster;
         }
