@@ -11,8 +11,13 @@ public sealed record ScaleOptions
     /// <summary>Routes registered one at a time, each timed until every other node serves it.  env PG_SCALE_REGISTRATIONS</summary>
     public int Registrations { get; init; } = 40;
 
-    /// <summary>Routes registered on every node before the second round of registrations; 0 skips that round.  env PG_SCALE_BULK_ROUTES</summary>
-    public int BulkRoutesPerNode { get; init; } = 10_000;
+    /// <summary>
+    /// Routes registered on every node at once before the second round of registrations; 0 skips
+    /// that round.  env PG_SCALE_BULK_ROUTES. 1,000, not the 10,000 the issue asks for: with 10,000
+    /// on each of twelve nodes the cluster fell apart on the 2-core development machine (README,
+    /// Performance: Twelve nodes).
+    /// </summary>
+    public int BulkRoutesPerNode { get; init; } = 1_000;
 
     /// <summary>How long every gateway is loaded at once (after a warm-up of a fifth of it).  env PG_SCALE_LOAD_SECONDS</summary>
     public double LoadSeconds { get; init; } = 10;
