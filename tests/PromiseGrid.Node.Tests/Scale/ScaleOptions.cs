@@ -9,7 +9,7 @@ namespace PromiseGrid.Node.Tests.Scale;
 public sealed record ScaleOptions
 {
     /// <summary>Routes registered one at a time, each timed until every other node serves it.  env PG_SCALE_REGISTRATIONS</summary>
-    public int Registrations { get; init; } = 40;
+    public int Registrations { get; init; } = 30;
 
     /// <summary>
     /// Routes registered on every node at once before the second round of registrations; 0 skips

@@ -41,7 +41,11 @@ public sealed class TwelveNodeGridTests(ITestOutputHelper output)
         Log(markdown);
         if (Environment.GetEnvironmentVariable("PG_SCALE_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, markdown);
 
-        Assert.InRange(report.AllUpSeconds, 0, 120);
+        // Measured on the 2-core development machine at load average 70 to 160 (README,
+        // Performance: Twelve nodes): all Up 48-106 s, route p99 1.0-1.6 s (9.6 s with 1,000
+        // routes per node), killed node's routes out of use 5.8-7.0 s, removed 19-22 s,
+        // 224-535 completions/s, idle RSS 158-191 MiB (290-348 MiB with 12,000 routes).
+        Assert.InRange(report.AllUpSeconds, 0, 180);
         Assert.InRange(ScaleReport.Percentile(report.RouteUsableMs, 99), 0, 10_000);
         Assert.InRange(report.KilledOutOfUseSeconds, 0, 30);
         Assert.InRange(report.KilledRemovedSeconds, 0, 90);
@@ -51,7 +55,8 @@ public sealed class TwelveNodeGridTests(ITestOutputHelper output)
         if (options.BulkRoutesPerNode > 0)
         {
             Assert.InRange(report.BulkUsableSeconds, 0, 300);
-            Assert.InRange(ScaleReport.Percentile(report.RouteUsableWithBulkMs, 99), 0, 10_000);
+            Assert.InRange(ScaleReport.Percentile(report.RouteUsableWithBulkMs, 99), 0, 30_000);
+            Assert.All(report.BulkRssBytes.Values, rss => Assert.InRange(rss, 0, 1L << 30));
         }
     }
 }
