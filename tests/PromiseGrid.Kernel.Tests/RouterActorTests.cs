@@ -35,6 +35,24 @@ public sealed class RouterActorTests(ITestOutputHelper output) : KernelTestKit(C
     }
 
     [Fact]
+    public async Task A_burst_of_registrations_is_acknowledged_only_once_the_snapshot_holds_each_route()
+    {
+        // A module with thousands of prefixes sends them all at once; the router applies them
+        // together, but no acknowledgement may come before its route is in the snapshot.
+        var provider = CreateTestProbe();
+        const int count = 2_000;
+        for (var i = 0; i < count; i++)
+            Runtime.Router.Tell(new Register(new RouteSpec(Seq($"r{i}/"), "burst")), provider.Ref);
+
+        for (var i = 0; i < count; i++)
+        {
+            var ack = await provider.ExpectMsgAsync<Registered>(Patience);
+            Assert.False(Runtime.Routes.Snapshot.ValuesOf(ack.Route.Prefix.Span).IsEmpty, $"acknowledged {ack.Route.Prefix} before it was routed");
+        }
+        Assert.Equal(count, Runtime.Routes.Snapshot.ValueCount);
+    }
+
+    [Fact]
     public async Task A_prefix_of_exactly_max_prefix_bytes_is_accepted()
     {
         var provider = CreateTestProbe();

@@ -42,6 +42,12 @@ internal sealed class RouterActor : UntypedActor
     private readonly ClusterRoutes? _remote;
     private PrefixTrie<Route> _snapshot = PrefixTrie<Route>.Empty;
 
+    // Route changes since the last rebuild, and the acknowledgements that wait for it: a module
+    // registering thousands of prefixes sends them all at once, and they are applied with one
+    // rebuild and one replicated write instead of one per prefix.
+    private bool _flushPending;
+    private readonly List<(IActorRef Provider, object Answer)> _answersAfterFlush = [];
+
     /// <param name="ledger">This node's promise ledger: the router reads it to choose among providers.</param>
     /// <param name="onNodeLost">Called after a node's routes were taken out of use, so requesters can retry elsewhere.</param>
     public RouterActor(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost)
@@ -115,6 +121,9 @@ internal sealed class RouterActor : UntypedActor
                 break;
             case WithdrawRoutes:
                 OnWithdraw(Sender);
+                break;
+            case FlushLocalRoutes:
+                OnFlushLocalRoutes();
                 break;
             case UpdateSuccess success:
                 if (success.Request is IActorRef withdrawing) withdrawing.Tell(Done.Instance);
@@ -210,9 +219,8 @@ internal sealed class RouterActor : UntypedActor
         _localRoutes.Add(spec.Prefix, route);
         Context.Watch(provider);
         LocalRoutesChanged();
-        _log.Info("module registered module={0} prefix={1} node={2} pure={3} routes={4}",
-            spec.Module, spec.Prefix, node, spec.Pure, _snapshot.ValueCount);
-        provider.Tell(new Registered(spec));
+        _log.Info("module registered module={0} prefix={1} node={2} pure={3}", spec.Module, spec.Prefix, node, spec.Pure);
+        _answersAfterFlush.Add((provider, new Registered(spec)));
     }
 
     private string? Check(RouteSpec spec, IActorRef provider)
@@ -230,9 +238,10 @@ internal sealed class RouterActor : UntypedActor
         if (removed)
         {
             LocalRoutesChanged();
-            _log.Info("module unregistered prefix={0} provider={1} routes={2}", prefix, provider.Path, _snapshot.ValueCount);
+            _log.Info("module unregistered prefix={0} provider={1}", prefix, provider.Path);
         }
-        provider.Tell(new Unregistered(prefix, removed));
+        _answersAfterFlush.Add((provider, new Unregistered(prefix, removed)));
+        if (!removed) RequestFlush();
     }
 
     private void OnProviderStopped(IActorRef provider)
@@ -249,8 +258,8 @@ internal sealed class RouterActor : UntypedActor
         // While the node shuts down, modules stopping is the plan, not news.
         var level = CoordinatedShutdown.Get(Context.System).ShutdownReason is null ? LogLevel.WarningLevel : LogLevel.InfoLevel;
         foreach (var route in dropped)
-            _log.Log(level, "route dropped module={0} prefix={1} node={2} reason=provider-stopped routes={3}",
-                [route.Module, route.Prefix, route.Node, _snapshot.ValueCount]);
+            _log.Log(level, "route dropped module={0} prefix={1} node={2} reason=provider-stopped",
+                [route.Module, route.Prefix, route.Node]);
     }
 
     private void OnReplicatedRoutes(LWWDictionary<string, NodeRoutes> routes)
@@ -292,6 +301,8 @@ internal sealed class RouterActor : UntypedActor
     private void OnWithdraw(IActorRef requester)
     {
         _localRoutes.Clear();
+        _flushPending = false;
+        AnswerAfterFlush();
         Rebuild();
         if (_cluster is null)
         {
@@ -302,10 +313,34 @@ internal sealed class RouterActor : UntypedActor
         PublishLocalRoutes(requester);
     }
 
-    private void LocalRoutesChanged()
+    private void LocalRoutesChanged() => RequestFlush();
+
+    /// <summary>
+    /// Applies the local route changes after the messages already in the mailbox (the rest of a
+    /// module's registrations), so a burst of them costs one rebuild and one replicated write.
+    /// </summary>
+    private void RequestFlush()
     {
+        if (_flushPending) return;
+        _flushPending = true;
+        Self.Tell(FlushLocalRoutes.Instance);
+    }
+
+    private void OnFlushLocalRoutes()
+    {
+        if (!_flushPending) return; // a withdrawal applied everything meanwhile
+        _flushPending = false;
         Rebuild();
         if (_cluster is not null) PublishLocalRoutes(null);
+        _log.Debug("local routes applied routes={0}", _snapshot.ValueCount);
+        AnswerAfterFlush();
+    }
+
+    /// <summary>Registered and Unregistered go out only once the snapshot holds the change, as they promise.</summary>
+    private void AnswerAfterFlush()
+    {
+        foreach (var (provider, answer) in _answersAfterFlush) provider.Tell(answer);
+        _answersAfterFlush.Clear();
     }
 
     /// <summary>
@@ -351,3 +386,9 @@ internal sealed class RouterActor : UntypedActor
     }
 }
 
+/// <summary>The router's note to itself to apply the local route changes received so far.</summary>
+internal sealed class FlushLocalRoutes
+{
+    public static readonly FlushLocalRoutes Instance = new();
+    private FlushLocalRoutes() { }
+}

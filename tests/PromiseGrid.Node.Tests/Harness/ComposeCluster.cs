@@ -58,7 +58,7 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     /// <paramref name="scale"/> (replicas SERVICE-1..SERVICE-N), starting every service.
     /// </summary>
     public static Task<ComposeCluster> UpScaledAsync(IReadOnlyDictionary<string, int> scale) =>
-        UpCoreAsync([], scale, []);
+        UpCoreAsync([], scale, waitHealthy: true, []);
 
     /// <summary>Runs <c>up --scale SERVICE=N</c> again: more replicas start, those above N stop and go.</summary>
     public async Task ScaleAsync(string service, int replicas)
@@ -75,9 +75,17 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     /// returns once each answers /health with 200.
     /// </summary>
     public static Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
-        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), services);
+        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), waitHealthy: true, services);
 
-    private static async Task<ComposeCluster> UpCoreAsync(IEnumerable<string> overrideFiles, IReadOnlyDictionary<string, int> scale, string[] services)
+    /// <summary>
+    /// As <see cref="UpWithOverridesAsync"/>, but returns as soon as every node process is started
+    /// (<c>compose-netns up --no-wait</c>), for a caller that times the start itself.
+    /// </summary>
+    public static Task<ComposeCluster> StartWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
+        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), waitHealthy: false, services);
+
+    private static async Task<ComposeCluster> UpCoreAsync(IEnumerable<string> overrideFiles, IReadOnlyDictionary<string, int> scale,
+        bool waitHealthy, string[] services)
     {
         var prefix = PrefixFamily + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
         var stateDir = Path.Combine(Path.GetTempPath(), "promisegrid-netns", prefix);
@@ -88,8 +96,9 @@ public sealed partial class ComposeCluster : IAsyncDisposable
             // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
             await cluster.RunAsync(["prune", "--family", PrefixFamily, "--min-age", "1800", "--stop-running"]);
             await cluster.MakeCertificatesAsync();
+            string[] wait = waitHealthy ? [] : ["--no-wait"];
             await cluster.RunAsync(["up", .. files.SelectMany(f => new[] { "--file", f }), "--dll", RepoPaths.NodeDll,
-                .. scale.SelectMany(s => new[] { "--scale", $"{s.Key}={s.Value}" }), .. services]);
+                .. scale.SelectMany(s => new[] { "--scale", $"{s.Key}={s.Value}" }), .. wait, .. services]);
             await cluster.RefreshAsync();
             return cluster;
         }
