@@ -27,6 +27,13 @@ public static class ScaleTopology
     private const string RoutesModule = "PromiseGrid.TestPlugins.RoutesModule";
 
     /// <summary>Writes the override file into <paramref name="folder"/> and returns its path.</summary>
+    /// <summary>
+    /// compose-netns restarts no node, so a node that gives up joining (PG_JOIN_TIMEOUT, exit 3)
+    /// would stay down: twelve nodes starting at once on a loaded 2-core machine may need longer
+    /// than the default 60 s, and this measures how long, rather than which node gave up.
+    /// </summary>
+    private const string JoinTimeout = "300s";
+
     public static string WriteOverride(string folder)
     {
         var plugins = RepoPaths.TestPluginsFolder;
@@ -40,6 +47,7 @@ public static class ScaleTopology
                     environment:
                       PG_PLUGINS: "{{plugins}}"
                       PG_MODULES: "{{modules}},{{RoutesModule}}"
+                      PG_JOIN_TIMEOUT: "{{JoinTimeout}}"
 
                 """);
         }
@@ -66,6 +74,7 @@ public static class ScaleTopology
                       PG_TRUST: ${PG_TRUST:-}
                       PG_HOST: {{worker}}
                       PG_TLS_CERT: /certs/{{worker}}.pfx
+                      PG_JOIN_TIMEOUT: "{{JoinTimeout}}"
                     volumes:
                       - {{worker}}-data:/data
                       - ${PG_CERTS:-./deploy/certs}:/certs:ro
