@@ -70,7 +70,12 @@ public static class NodeProgram
         await app.WaitForShutdownAsync();
         await node.System.WhenTerminated;
         var exit = NodeExit.Of(node.System);
-        Console.Error.WriteLine($"promisegrid-node: exit code={exit.Code} reason={exit.Reason} address={node.Cluster.SelfAddress}");
+        // In json mode a log shipper reads every line as JSON, this one too (the reason quoted,
+        // so its field holds all of it).
+        Console.Error.WriteLine(settings.LogFormat == "json"
+            ? PromiseGrid.Hosting.Logs.JsonLogLine.Format(new Akka.Event.Info("promisegrid-node", typeof(NodeProgram),
+                $"exit code={exit.Code} reason=\"{exit.Reason}\" address={node.Cluster.SelfAddress}"))
+            : $"promisegrid-node: exit code={exit.Code} reason={exit.Reason} address={node.Cluster.SelfAddress}");
         return exit.Code;
     }
 }

@@ -42,6 +42,9 @@ public sealed class JsonLogTests
         // Akka's own lines (remoting, cluster) are JSON too.
         Assert.Contains(objects, o => Field(o, "source")?.StartsWith("Cluster", StringComparison.Ordinal) == true);
         Assert.Contains(objects, o => Field(o, "message")?.StartsWith("node stopping address=", StringComparison.Ordinal) == true);
+        // The node's last line, after Akka's logger stopped, says why it exited.
+        Assert.Equal("0", Field(objects[^1], "code"));
+        Assert.Equal("stopped", Field(objects[^1], "reason"));
     }
 
     private static string? Field(JsonElement line, string name) =>
