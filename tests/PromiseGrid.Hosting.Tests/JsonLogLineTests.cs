@@ -56,13 +56,14 @@ public sealed class JsonLogLineTests
     }
 
     [Fact]
-    public void Json_makes_the_json_logger_akkas_only_logger_and_silences_akkas_own_stdout_lines()
+    public void Json_makes_the_json_logger_akkas_only_logger_and_akkas_own_stdout_lines_json()
     {
         var json = NodeSettings.Load(new System.Collections.Hashtable { ["PG_LOGFORMAT"] = "json" }).AkkaConfig;
         Assert.Equal([JsonLogger.TypeName], json.GetStringList("akka.loggers"));
-        Assert.Equal("OFF", json.GetString("akka.stdout-loglevel"));
+        Assert.Equal(JsonStandardOutLogger.TypeName, json.GetString("akka.stdout-logger-class"));
 
         var text = NodeSettings.Load(new System.Collections.Hashtable()).AkkaConfig;
         Assert.DoesNotContain(JsonLogger.TypeName, text.GetStringList("akka.loggers"));
+        Assert.NotEqual(JsonStandardOutLogger.TypeName, text.GetString("akka.stdout-logger-class", ""));
     }
 }
