@@ -11,7 +11,7 @@ namespace PromiseGrid.Kernel.Routing;
 /// </summary>
 public sealed class RouteTable
 {
-    private State _state = new(PrefixTrie<Route>.Empty, []);
+    private State _state = new(PrefixTrie<Route>.Empty, new Lazy<ImmutableArray<RouteView>>(ImmutableArray<RouteView>.Empty));
 
     internal RouteTable() { }
 
@@ -19,10 +19,11 @@ public sealed class RouteTable
     public PrefixTrie<Route> Snapshot => Volatile.Read(ref _state).Active;
 
     /// <summary>Every known route sorted by prefix, with its node's reachability, as operators see them.</summary>
-    public IReadOnlyList<RouteView> Views() => Volatile.Read(ref _state).Views;
+    public IReadOnlyList<RouteView> Views() => Volatile.Read(ref _state).Views.Value;
 
-    internal void Publish(PrefixTrie<Route> active, ImmutableArray<RouteView> views) =>
-        Volatile.Write(ref _state, new State(active, views));
+    /// <summary>Publishes a new pair; <paramref name="views"/> runs at most once, when the views are first read.</summary>
+    internal void Publish(PrefixTrie<Route> active, Func<ImmutableArray<RouteView>> views) =>
+        Volatile.Write(ref _state, new State(active, new Lazy<ImmutableArray<RouteView>>(views, LazyThreadSafetyMode.ExecutionAndPublication)));
 
-    private sealed record State(PrefixTrie<Route> Active, ImmutableArray<RouteView> Views);
+    private sealed record State(PrefixTrie<Route> Active, Lazy<ImmutableArray<RouteView>> Views);
 }

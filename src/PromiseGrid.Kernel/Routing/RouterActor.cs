@@ -8,6 +8,7 @@ using Akka.Event;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Ledger;
 using PromiseGrid.Kernel.Protocol;
+using PromiseGrid.Kernel.Serialization;
 using PromiseGrid.Kernel.Tracing;
 
 namespace PromiseGrid.Kernel.Routing;
@@ -16,8 +17,11 @@ namespace PromiseGrid.Kernel.Routing;
 /// The router: matches each <see cref="Complete"/> against the longest registered prefix and
 /// forwards the very same message to a provider, local or on another node, which answers the
 /// requester directly. It also keeps the route table: modules register and unregister here, a
-/// provider that stops takes its routes with it, and in a cluster every node's router publishes its
-/// local routes in a replicated map (Akka.DistributedData) and routes to the others' too.
+/// provider that stops takes its routes with it, and in a cluster every node's router sends its local
+/// routes to the other nodes' routers as numbered changes (route sync, <see cref="RoutePublisher"/>,
+/// <see cref="SyncedNodeRoutes"/>) and routes to theirs too. Nodes of the release before route sync
+/// read and write one replicated map instead (Akka.DistributedData); while such a node is a member,
+/// this router reads that map and writes its own routes there as well (docs/wire.md#rolling-upgrades).
 /// </summary>
 /// <remarks>
 /// Hot path: one size check, one lookup in an immutable <see cref="PrefixTrie{T}"/> snapshot
@@ -25,10 +29,19 @@ namespace PromiseGrid.Kernel.Routing;
 /// of each one's ledger score), one Forward. Everything that allocates (rebuilding the trie,
 /// replication, logging) happens on route or membership changes, never per completion.
 /// </remarks>
-internal sealed class RouterActor : UntypedActor
+internal sealed class RouterActor : UntypedActor, IWithTimers
 {
-    /// <summary>The replicated map: node address → that node's routes.</summary>
+    /// <summary>The replicated map of the releases before route sync: node address → all that node's routes.</summary>
     public static readonly LWWDictionaryKey<string, NodeRoutes> RoutesKey = new("promisegrid-routes");
+
+    /// <summary>
+    /// How often a router tells the others which version of its routes is current, so one that
+    /// missed a change (a dropped connection) asks for a snapshot within this time.
+    /// </summary>
+    public static readonly TimeSpan AnnounceInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a leaving node waits for the others to confirm they dropped its routes.</summary>
+    public static readonly TimeSpan WithdrawTimeout = TimeSpan.FromSeconds(3);
 
     private readonly GridSettings _settings;
     private readonly RouteTable _table;
@@ -40,12 +53,18 @@ internal sealed class RouterActor : UntypedActor
     private readonly string _selfName;
     private readonly Cluster? _cluster;
     private readonly ClusterRoutes? _remote;
+    private readonly RoutePublisher? _publisher;
+    private readonly Dictionary<Address, IActorRef> _routers = new();
+    private bool _syncs;
+    private bool _writesReplicatedMap;
+    private Withdrawal? _withdrawal;
     private PrefixTrie<Route> _snapshot = PrefixTrie<Route>.Empty;
 
     // Route changes since the last rebuild, and the acknowledgements that wait for it: a module
     // registering thousands of prefixes sends them all at once, and they are applied with one
     // rebuild and one replicated write instead of one per prefix.
     private bool _flushPending;
+    private bool _localChanged;
     private readonly List<(IActorRef Provider, object Answer)> _answersAfterFlush = [];
 
     /// <param name="ledger">This node's promise ledger: the router reads it to choose among providers.</param>
@@ -62,9 +81,12 @@ internal sealed class RouterActor : UntypedActor
         if (system.Provider is IClusterActorRefProvider)
         {
             _cluster = Cluster.Get(system);
-            _remote = new ClusterRoutes(system.Provider, _selfAddress);
+            _remote = new ClusterRoutes(system.Provider, _selfAddress, Tracked);
+            _publisher = new RoutePublisher(_selfAddress.ToString(), _cluster.SelfUniqueAddress.Uid);
         }
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost) =>
         Akka.Actor.Props.Create(() => new RouterActor(settings, table, ledger, onNodeLost));
@@ -72,9 +94,13 @@ internal sealed class RouterActor : UntypedActor
     protected override void PreStart()
     {
         if (_cluster is null) return;
+        // A node of the release before route sync advertises no wire format 5 and keeps to the replicated map.
+        _syncs = WireVersionRole.ReadBy(_cluster.SelfRoles) >= KernelMessageSerializer.RouteSyncVersion;
+        _writesReplicatedMap = !_syncs;
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(RoutesKey, Self));
+        if (_syncs) Timers.StartPeriodicTimer(AnnounceTick.Instance, AnnounceTick.Instance, AnnounceInterval);
     }
 
     protected override void PostStop() => _cluster?.Unsubscribe(Self);
@@ -98,13 +124,33 @@ internal sealed class RouterActor : UntypedActor
             case Changed changed when changed.Key.Equals(RoutesKey):
                 OnReplicatedRoutes(changed.Get(RoutesKey));
                 break;
+            case RoutesDelta delta:
+                OnSynced(_remote!.Synced(Sender.Path.Address).Take(delta), Sender);
+                break;
+            case RoutesSnapshot part:
+                OnSynced(_remote!.Synced(Sender.Path.Address).Take(part), Sender);
+                break;
+            case RoutesVersion announced:
+                OnAnnounced(announced, Sender);
+                break;
+            case RoutesRequest:
+                SendSnapshot(Sender);
+                break;
+            case RoutesAck ack:
+                OnAck(Sender.Path.Address, ack);
+                break;
+            case AnnounceTick:
+                if (_publisher is not null)
+                    foreach (var node in _remote!.SyncingMembers()) RouterOf(node).Tell(_publisher.Announce(wantsAck: false));
+                break;
+            case WithdrawTimeoutTick:
+                FinishWithdrawal("timeout");
+                break;
             case ClusterEvent.MemberUp up:
-                _remote!.MemberUp(up.Member);
-                Rebuild();
+                OnMemberUp(up.Member);
                 break;
             case ClusterEvent.MemberWeaklyUp weaklyUp:
-                _remote!.MemberUp(weaklyUp.Member);
-                Rebuild();
+                OnMemberUp(weaklyUp.Member);
                 break;
             case ClusterEvent.UnreachableMember unreachable:
                 OnUnreachable(unreachable.Member);
@@ -126,14 +172,14 @@ internal sealed class RouterActor : UntypedActor
                 OnFlushLocalRoutes();
                 break;
             case UpdateSuccess success:
-                if (success.Request is IActorRef withdrawing) withdrawing.Tell(Done.Instance);
+                if (success.Request is Withdrawal written) OnReplicatedMapWritten(written);
                 break;
             case ClusterEvent.IMemberEvent or ClusterEvent.IClusterDomainEvent:
                 break;
             case UpdateTimeout timeout:
                 // The write is still local and spreads by gossip; only the fast push timed out.
                 _log.Debug("route table write not yet acknowledged by every node key={0}", timeout.Key);
-                if (timeout.Request is IActorRef waiting) waiting.Tell(Done.Instance);
+                if (timeout.Request is Withdrawal waiting) OnReplicatedMapWritten(waiting);
                 break;
             default:
                 Unhandled(message);
@@ -264,9 +310,77 @@ internal sealed class RouterActor : UntypedActor
 
     private void OnReplicatedRoutes(LWWDictionary<string, NodeRoutes> routes)
     {
-        foreach (var node in _remote!.SetEntries(routes))
-            _log.Info("routes replicated node={0} routes={1}", node, _remote.RouteCount(node));
+        foreach (var node in _remote!.SetReplicated(routes))
+            _log.Info("routes replicated node={0} routes={1} source=replicated-map", node, _remote.RouteCount(node));
+        RequestFlush();
+    }
+
+    private void OnMemberUp(Member member)
+    {
+        _remote!.MemberUp(member);
+        if (_syncs && member.Address != _selfAddress)
+        {
+            if (_remote.Syncs(member.Address)) SendSnapshot(RouterOf(member.Address));
+            else if (!_writesReplicatedMap)
+            {
+                // A node of the release before route sync joined: it reads only the replicated map.
+                _writesReplicatedMap = true;
+                _log.Info("routes written to the replicated map too node={0} reason=member-reads-only-the-map", member.Address);
+                WriteReplicatedMap(null);
+            }
+        }
         Rebuild();
+    }
+
+    /// <summary>After a route sync message from <paramref name="owner"/>'s router: rebuild, or ask for what is missing.</summary>
+    private void OnSynced(SyncOutcome outcome, IActorRef owner)
+    {
+        var node = owner.Path.Address;
+        var synced = _remote!.Synced(node);
+        switch (outcome)
+        {
+            case SyncOutcome.Changed:
+                if (_log.IsDebugEnabled) _log.Debug("routes synced node={0} version={1} routes={2}", node, synced.Version, synced.Count);
+                RequestFlush();
+                break;
+            case SyncOutcome.NeedSnapshot:
+                RequestSnapshot(synced, owner, "out-of-order");
+                break;
+        }
+    }
+
+    private void OnAnnounced(RoutesVersion announced, IActorRef owner)
+    {
+        var synced = _remote!.Synced(owner.Path.Address);
+        if (synced.IsBehind(announced))
+        {
+            if (!synced.Collecting) RequestSnapshot(synced, owner, "behind");
+        }
+        else if (announced.WantsAck) owner.Tell(new RoutesAck(announced.Incarnation, synced.Version));
+    }
+
+    /// <summary>Asks for a snapshot unless one was asked for within the last two announcements (its answer may be on the way).</summary>
+    private void RequestSnapshot(SyncedNodeRoutes synced, IActorRef owner, string reason)
+    {
+        var now = Environment.TickCount64;
+        if (synced.RequestedAt is { } at && now - at < 2 * AnnounceInterval.TotalMilliseconds) return;
+        synced.RequestedAt = now;
+        _log.Info("routes snapshot requested node={0} held_version={1} reason={2}", owner.Path.Address, synced.Version, reason);
+        owner.Tell(new RoutesRequest(synced.Incarnation, synced.Version));
+    }
+
+    private void SendSnapshot(IActorRef router)
+    {
+        if (_publisher is null) return;
+        foreach (var part in _publisher.Snapshot()) router.Tell(part);
+    }
+
+    /// <summary>The router of <paramref name="node"/>: at the same path as this one (promisegrid.router-actor-name).</summary>
+    private IActorRef RouterOf(Address node)
+    {
+        if (!_routers.TryGetValue(node, out var router))
+            _routers[node] = router = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(new RootActorPath(node) / Self.Path.Elements);
+        return router;
     }
 
     private void OnUnreachable(Member member)
@@ -283,6 +397,13 @@ internal sealed class RouterActor : UntypedActor
         var incarnation = _remote!.IncarnationOf(member.Address);
         var count = _remote.RouteCount(member.Address);
         _remote.MemberRemoved(member.UniqueAddress);
+        _routers.Remove(member.Address);
+        if (_withdrawal is { } withdrawal && withdrawal.Waiting.Remove(member.Address)) CheckWithdrawn();
+        if (_syncs && _writesReplicatedMap && !_remote.HasReplicatedMapReaders)
+        {
+            _writesReplicatedMap = false;
+            _log.Info("routes no longer written to the replicated map reason=every-member-syncs");
+        }
         Rebuild();
         if (count > 0)
             _log.Warning("routes dropped node={0} reason=removed node_routes={1} routes={2}", member.Address, count, _snapshot.ValueCount);
@@ -297,11 +418,15 @@ internal sealed class RouterActor : UntypedActor
         }
     }
 
-    /// <summary>Before the node leaves: tell the others to stop routing here, then answer Done.</summary>
+    /// <summary>
+    /// Before the node leaves: tell the others to stop routing here, then answer Done once each has
+    /// confirmed (or after <see cref="WithdrawTimeout"/>: a node that does not answer is no reason to stay).
+    /// </summary>
     private void OnWithdraw(IActorRef requester)
     {
         _localRoutes.Clear();
         _flushPending = false;
+        _localChanged = false;
         AnswerAfterFlush();
         Rebuild();
         if (_cluster is null)
@@ -310,14 +435,49 @@ internal sealed class RouterActor : UntypedActor
             return;
         }
         _log.Info("routes withdrawn node={0} reason=leaving", _selfAddress);
-        PublishLocalRoutes(requester);
+        _withdrawal = new Withdrawal(requester, [.. _syncs ? _remote!.SyncingMembers() : []], _writesReplicatedMap);
+        Timers.StartSingleTimer(WithdrawTimeoutTick.Instance, WithdrawTimeoutTick.Instance, WithdrawTimeout);
+        PublishLocalRoutes(_withdrawal);
+        foreach (var node in _withdrawal.Waiting) RouterOf(node).Tell(_publisher!.Announce(wantsAck: true));
+        CheckWithdrawn();
     }
 
-    private void LocalRoutesChanged() => RequestFlush();
+    private void OnAck(Address node, RoutesAck ack)
+    {
+        if (_withdrawal is null || ack.Version < _publisher!.Version || ack.Incarnation != _cluster!.SelfUniqueAddress.Uid) return;
+        if (_withdrawal.Waiting.Remove(node)) CheckWithdrawn();
+    }
+
+    private void OnReplicatedMapWritten(Withdrawal withdrawal)
+    {
+        withdrawal.MapPending = false;
+        CheckWithdrawn();
+    }
+
+    private void CheckWithdrawn()
+    {
+        if (_withdrawal is { Waiting.Count: 0, MapPending: false }) FinishWithdrawal("confirmed");
+    }
+
+    private void FinishWithdrawal(string how)
+    {
+        if (_withdrawal is null) return;
+        _log.Info("routes withdrawal {0} unconfirmed_nodes={1}", how, _withdrawal.Waiting.Count);
+        Timers.Cancel(WithdrawTimeoutTick.Instance);
+        _withdrawal.Requester.Tell(Done.Instance);
+        _withdrawal = null;
+    }
+
+    private void LocalRoutesChanged()
+    {
+        _localChanged = true;
+        RequestFlush();
+    }
 
     /// <summary>
-    /// Applies the local route changes after the messages already in the mailbox (the rest of a
-    /// module's registrations), so a burst of them costs one rebuild and one replicated write.
+    /// Applies route changes after the messages already in the mailbox (the rest of a module's
+    /// registrations, the rest of another node's changes), so a burst of them costs one rebuild and
+    /// one publication instead of one per route.
     /// </summary>
     private void RequestFlush()
     {
@@ -331,8 +491,9 @@ internal sealed class RouterActor : UntypedActor
         if (!_flushPending) return; // a withdrawal applied everything meanwhile
         _flushPending = false;
         Rebuild();
-        if (_cluster is not null) PublishLocalRoutes(null);
-        _log.Debug("local routes applied routes={0}", _snapshot.ValueCount);
+        if (_cluster is not null && _localChanged) PublishLocalRoutes(null);
+        _localChanged = false;
+        if (_log.IsDebugEnabled) _log.Debug("routes applied routes={0}", _snapshot.ValueCount);
         AnswerAfterFlush();
     }
 
@@ -344,18 +505,38 @@ internal sealed class RouterActor : UntypedActor
     }
 
     /// <summary>
-    /// Writes this node's routes to the replicated map. Write-all pushes them to every node at
-    /// once instead of waiting for gossip; if some node does not answer in time the write
-    /// still stands locally and spreads by gossip.
+    /// Sends the changes of this node's routes to every node that takes part in route sync, and
+    /// writes all of them to the replicated map while a node of the release before is a member.
     /// </summary>
-    private void PublishLocalRoutes(IActorRef? requester)
+    private void PublishLocalRoutes(Withdrawal? withdrawal)
     {
         var entries = new List<RouteEntry>();
         foreach (var (prefix, routes) in _localRoutes.Build().Entries)
             foreach (var route in routes)
                 entries.Add(new RouteEntry(prefix, route.Module, route.Provider.Path.ToStringWithAddress(_selfAddress), route.Pure));
+        if (_syncs)
+        {
+            var deltas = _publisher!.Publish(entries);
+            foreach (var node in _remote!.SyncingMembers())
+            {
+                var router = RouterOf(node);
+                foreach (var delta in deltas) router.Tell(delta);
+            }
+        }
+        if (_writesReplicatedMap) WriteReplicatedMap(withdrawal, entries);
+    }
+
+    /// <summary>
+    /// Writes this node's routes, whole, to the replicated map. Write-all pushes them to every node at
+    /// once instead of waiting for gossip; if some node does not answer in time the write still
+    /// stands locally and spreads by gossip.
+    /// </summary>
+    private void WriteReplicatedMap(Withdrawal? withdrawal, List<RouteEntry>? entries = null)
+    {
+        entries ??= [.. _localRoutes.Build().Entries.SelectMany(e => e.Value.Select(route =>
+            new RouteEntry(e.Key, route.Module, route.Provider.Path.ToStringWithAddress(_selfAddress), route.Pure)))];
         var mine = new NodeRoutes(_selfAddress.ToString(), _cluster!.SelfUniqueAddress.Uid, [.. entries]);
-        var update = Dsl.Update(RoutesKey, LWWDictionary<string, NodeRoutes>.Empty, new WriteAll(TimeSpan.FromSeconds(3)), requester,
+        var update = Dsl.Update(RoutesKey, LWWDictionary<string, NodeRoutes>.Empty, new WriteAll(TimeSpan.FromSeconds(3)), withdrawal,
             map => map.SetItem(_cluster, mine.Node, mine));
         DistributedData.Get(Context.System).Replicator.Tell(update);
     }
@@ -364,29 +545,61 @@ internal sealed class RouterActor : UntypedActor
     private Route Tracked(Route route) =>
         route.Promises is not null ? route : route with { Promises = _ledger.For(route.ProviderName, route.Prefix) };
 
+    /// <summary>
+    /// Builds the trie of the routes in use and publishes it. The operators' view of every route is
+    /// made only when someone reads it: with a hundred thousand routes in the grid, formatting
+    /// each on every change would cost more than the trie.
+    /// </summary>
     private void Rebuild()
     {
         var builder = new PrefixTrieBuilder<Route>();
-        var views = new List<RouteView>();
+        var all = new List<(Route Route, bool Active)>();
         foreach (var (prefix, routes) in _localRoutes.Build().Entries)
             foreach (var route in routes)
             {
-                builder.Add(prefix, Tracked(route));
-                views.Add(RouteView.Of(route, reachable: true));
+                var tracked = Tracked(route);
+                builder.Add(prefix, tracked);
+                all.Add((tracked, true));
             }
         if (_remote is not null)
             foreach (var (route, active) in _remote.Routes())
             {
-                if (active) builder.Add(route.Prefix, Tracked(route));
-                views.Add(RouteView.Of(route, active));
+                if (active) builder.Add(route.Prefix, route);
+                all.Add((route, active));
             }
         _snapshot = builder.Build();
-        views.Sort((a, b) => string.CompareOrdinal(a.PrefixHex, b.PrefixHex) is var c && c != 0 ? c : string.CompareOrdinal(a.Node, b.Node));
-        _table.Publish(_snapshot, [.. views]);
+        _table.Publish(_snapshot, () =>
+        {
+            var views = all.Select(r => RouteView.Of(r.Route, r.Active)).ToList();
+            views.Sort((a, b) => string.CompareOrdinal(a.PrefixHex, b.PrefixHex) is var c && c != 0 ? c : string.CompareOrdinal(a.Node, b.Node));
+            return [.. views];
+        });
     }
 }
 
-/// <summary>The router's note to itself to apply the local route changes received so far.</summary>
+/// <summary>A leave in progress: who waits for Done, and what is still to confirm the routes are gone.</summary>
+internal sealed class Withdrawal(IActorRef requester, HashSet<Address> waiting, bool mapPending)
+{
+    public IActorRef Requester { get; } = requester;
+    public HashSet<Address> Waiting { get; } = waiting;
+    public bool MapPending { get; set; } = mapPending;
+}
+
+/// <summary>The router's timer: tell the other routers the current version of this node's routes.</summary>
+internal sealed class AnnounceTick
+{
+    public static readonly AnnounceTick Instance = new();
+    private AnnounceTick() { }
+}
+
+/// <summary>The router's timer: stop waiting for confirmations of a withdrawal.</summary>
+internal sealed class WithdrawTimeoutTick
+{
+    public static readonly WithdrawTimeoutTick Instance = new();
+    private WithdrawTimeoutTick() { }
+}
+
+/// <summary>The router's note to itself to apply the route changes received so far.</summary>
 internal sealed class FlushLocalRoutes
 {
     public static readonly FlushLocalRoutes Instance = new();

@@ -43,6 +43,13 @@ namespace PromiseGrid.Kernel.Serialization;
 /// <item><c>UD</c> Unregistered: prefix bytes, existed bool.</item>
 /// <item><c>N</c> NodeRoutes: node string, incarnation int64, varint count, then per entry:
 /// prefix bytes, module string, provider path string, pure bool.</item>
+/// <item>Route sync, version 5 (docs/wire.md#route-sync), each followed by an empty extension block:
+/// <c>RX</c> RoutesDelta: node string, incarnation int64, version int64, varint count of added
+/// entries (as in <c>N</c>), varint count of removed ones (prefix bytes, provider path string);
+/// <c>RS</c> RoutesSnapshot: node string, incarnation int64, version int64, part varint, last bool,
+/// varint count of entries (as in <c>N</c>); <c>RQ</c> RoutesRequest: incarnation int64, version int64;
+/// <c>RV</c> RoutesVersion: node string, incarnation int64, version int64, wants-ack bool;
+/// <c>RA</c> RoutesAck: incarnation int64, version int64.</item>
 /// </list>
 /// <para>
 /// Sizes are computed first, so each message is written into one array of exactly its size
@@ -61,9 +68,16 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     /// <summary>
     /// The newest format version, the first byte of a payload that needs it. Version 2 added the
     /// capability to Complete, version 3 its hops and stream flag and CompletionPart, version 4 the
-    /// extension block after the last field (the trace context of a Complete is its first entry).
+    /// extension block after the last field (the trace context of a Complete is its first entry),
+    /// version 5 the route sync messages (<c>RX RS RQ RV RA</c>), which go only to nodes that read it.
     /// </summary>
-    public const byte FormatVersion = 4;
+    public const byte FormatVersion = 5;
+
+    /// <summary>The version that brought the extension block: a traced <c>Complete</c> is written with it.</summary>
+    public const byte ExtensionsVersion = 4;
+
+    /// <summary>The version that brought route sync: its messages are written with it.</summary>
+    public const byte RouteSyncVersion = 5;
 
     /// <summary>The oldest version this node reads and the one it writes whenever the message needs nothing newer: the previous release's.</summary>
     public const byte OldestReadVersion = 3;
@@ -77,6 +91,11 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     public const string UnregisterManifest = "U";
     public const string UnregisteredManifest = "UD";
     public const string NodeRoutesManifest = "N";
+    public const string RoutesDeltaManifest = "RX";
+    public const string RoutesSnapshotManifest = "RS";
+    public const string RoutesRequestManifest = "RQ";
+    public const string RoutesVersionManifest = "RV";
+    public const string RoutesAckManifest = "RA";
 
     /// <summary>Fixed in code, not read from config: a node can't be configured out of wire compatibility.</summary>
     public override int Identifier => SerializerId;
@@ -92,6 +111,11 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
         Unregister => UnregisterManifest,
         Unregistered => UnregisteredManifest,
         NodeRoutes => NodeRoutesManifest,
+        RoutesDelta => RoutesDeltaManifest,
+        RoutesSnapshot => RoutesSnapshotManifest,
+        RoutesRequest => RoutesRequestManifest,
+        RoutesVersion => RoutesVersionManifest,
+        RoutesAck => RoutesAckManifest,
         _ => throw Unsupported(o),
     };
 
@@ -106,6 +130,11 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
         Unregister m => WritePrefix(m.Prefix),
         Unregistered m => Write(m),
         NodeRoutes m => Write(m),
+        RoutesDelta m => RouteSyncWire.Write(m),
+        RoutesSnapshot m => RouteSyncWire.Write(m),
+        RoutesRequest m => RouteSyncWire.Write(m),
+        RoutesVersion m => RouteSyncWire.Write(m),
+        RoutesAck m => RouteSyncWire.Write(m),
         _ => throw Unsupported(obj),
     };
 
@@ -128,11 +157,13 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
             UnregisterManifest => new Unregister(reader.Sequence()),
             UnregisteredManifest => new Unregistered(reader.Sequence(), reader.Bool()),
             NodeRoutesManifest => ReadNodeRoutes(ref reader),
+            RoutesDeltaManifest or RoutesSnapshotManifest or RoutesRequestManifest or RoutesVersionManifest or RoutesAckManifest
+                => RouteSyncWire.Read(ref reader, manifest, version),
             _ => throw new SerializationException(
                 $"Unknown kernel message manifest '{manifest}' for {nameof(KernelMessageSerializer)} (id {SerializerId}): " +
                 "the sending node is probably newer than this one."),
         };
-        if (version >= 4)
+        if (version >= ExtensionsVersion)
         {
             var extensions = WireExtensions.Read(ref reader);
             if (extensions.Trace.TraceId != default && message is Complete complete) message = complete with { Trace = extensions.Trace };
@@ -153,7 +184,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
         var extensionsSize = m.IsTraced ? WireExtensions.Size(m.Trace) : 0;
         var bytes = new byte[1 + Wire.Int64Size * 2 + Wire.VarUInt32Size(hops) + 1 + Wire.SequenceSize(m.Sequence) + 1 + capabilitySize + extensionsSize];
         var writer = new WireWriter(bytes);
-        writer.Byte(m.IsTraced ? FormatVersion : OldestReadVersion);
+        writer.Byte(m.IsTraced ? ExtensionsVersion : OldestReadVersion);
         writer.Int64(m.Id);
         writer.Int64(m.DeadlineUnixMs);
         writer.VarUInt32(hops);
@@ -234,22 +265,12 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     private static byte[] Write(NodeRoutes m)
     {
         var routes = m.Routes.IsDefault ? ImmutableArray<RouteEntry>.Empty : m.Routes;
-        var size = 1 + Wire.StringSize(m.Node) + Wire.Int64Size + Wire.VarUInt32Size((uint)routes.Length);
-        foreach (var entry in routes)
-            size += Wire.SequenceSize(entry.Prefix) + Wire.StringSize(entry.Module) + Wire.StringSize(entry.ProviderPath) + 1;
-        var bytes = new byte[size];
+        var bytes = new byte[1 + Wire.StringSize(m.Node) + Wire.Int64Size + RouteSyncWire.EntriesSize(routes)];
         var writer = new WireWriter(bytes);
         writer.Byte(OldestReadVersion);
         writer.String(m.Node);
         writer.Int64(m.Incarnation);
-        writer.VarUInt32((uint)routes.Length);
-        foreach (var entry in routes)
-        {
-            writer.Sequence(entry.Prefix);
-            writer.String(entry.Module);
-            writer.String(entry.ProviderPath);
-            writer.Bool(entry.Pure);
-        }
+        RouteSyncWire.WriteEntries(ref writer, routes);
         return Finish(bytes, writer);
     }
 
@@ -263,7 +284,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     }
 
     /// <summary>The computed size and the written bytes must agree; a mismatch is a bug here, not bad input.</summary>
-    private static byte[] Finish(byte[] bytes, WireWriter writer) =>
+    internal static byte[] Finish(byte[] bytes, WireWriter writer) =>
         writer.Position == bytes.Length
             ? bytes
             : throw new InvalidOperationException($"Kernel message sized {bytes.Length} bytes but wrote {writer.Position}.");
@@ -296,13 +317,7 @@ internal sealed class KernelMessageSerializer(ExtendedActorSystem system) : Seri
     {
         var node = reader.String();
         var incarnation = reader.Int64();
-        // An entry takes at least 4 bytes (three empty lengths and a bool), so a corrupt count
-        // can't make the reader allocate more than the payload could hold.
-        var count = reader.Count(minBytesEach: 4, "route entries");
-        var routes = ImmutableArray.CreateBuilder<RouteEntry>(count);
-        for (var i = 0; i < count; i++)
-            routes.Add(new RouteEntry(Prefix: reader.Sequence(), Module: reader.String(), ProviderPath: reader.String(), Pure: reader.Bool()));
-        return new NodeRoutes(node, incarnation, routes.ToImmutable());
+        return new NodeRoutes(node, incarnation, RouteSyncWire.ReadEntries(ref reader));
     }
 
     private static SerializationException Unsupported(object? o) =>

@@ -68,7 +68,20 @@ public sealed class KernelMessageSerializerTests(ITestOutputHelper output)
         { "Unregistered, absent", new Unregistered(AllByteValues, false) },
         { "NodeRoutes, none", new NodeRoutes("akka.tcp://promisegrid@10.0.0.1:4053", 0, []) },
         { "NodeRoutes, several", SeveralRoutes() },
+        { "RoutesDelta, empty", new RoutesDelta("akka.tcp://promisegrid@10.0.0.1:4053", 1, 1, [], []) },
+        { "RoutesDelta, added and removed", new RoutesDelta("akka.tcp://promisegrid@node-ü:4053", -4242424242424242L, long.MaxValue,
+            SeveralRoutes().Routes, [new RouteEntry(Sequence.FromUtf8("old/"), "", "akka.tcp://promisegrid@node-ü:4053/user/old", false),
+                new RouteEntry(AllByteValues, "", "", false)]) },
+        { "RoutesSnapshot, empty last", new RoutesSnapshot("akka.tcp://promisegrid@10.0.0.1:4053", 7, 0, 0, true, []) },
+        { "RoutesSnapshot, a middle part", new RoutesSnapshot("akka.tcp://promisegrid@node-ü:4053", 7, 12, 300, false, SeveralRoutes().Routes) },
+        { "RoutesRequest", new RoutesRequest(-3, -1) },
+        { "RoutesVersion", new RoutesVersion("akka.tcp://promisegrid@10.0.0.1:4053", long.MinValue, 42, false) },
+        { "RoutesVersion, wants ack", new RoutesVersion("", 1, 0, true) },
+        { "RoutesAck", new RoutesAck(long.MaxValue, 3) },
     };
+
+    /// <summary>Route sync (wire format 5): messages a node of the release before never receives.</summary>
+    internal static bool IsRouteSync(object message) => message is RoutesDelta or RoutesSnapshot or RoutesRequest or RoutesVersion or RoutesAck;
 
     /// <summary>A trace context as a reader makes it: remote.</summary>
     internal static ActivityContext Traced(ActivityTraceFlags flags, string? state) =>

@@ -9,8 +9,8 @@ namespace PromiseGrid.Kernel.Tests.Serialization;
 /// <summary>
 /// Rolling upgrades at the byte level (docs/wire.md#versions): the current serializer reads wire
 /// format 3 as the previous release wrote it (golden vectors, and the frozen v3 serializer's output
-/// for every sample), writes version 3 for everything but a traced Complete, and the version-4
-/// extension block skips tags it does not know.
+/// for every sample), writes version 3 for everything but a traced Complete (version 4) and route
+/// sync (version 5, sent only to nodes that read it), and the extension block skips tags it does not know.
 /// </summary>
 public sealed class WireVersionTests(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(KernelTestKit.LocalConfig).WithFallback(GridSettings.DefaultConfig()), output: output)
@@ -44,6 +44,7 @@ public sealed class WireVersionTests(ITestOutputHelper output)
     public void Every_untraced_message_is_written_byte_for_byte_as_v3_wrote_it_and_each_side_reads_the_other(string name, object message)
     {
         if (message is Complete { IsTraced: true }) return; // the one message v3 cannot carry: see below
+        if (KernelMessageSerializerTests.IsRouteSync(message)) return; // sent only to nodes that read version 5: see below
         var manifest = Current.Manifest(message);
 
         var mine = Current.ToBinary(message);
@@ -69,6 +70,25 @@ public sealed class WireVersionTests(ITestOutputHelper output)
         Assert.Equal(complete, Current.FromBinary(bytes, KernelMessageSerializer.CompleteManifest));
         var refusal = Assert.Throws<SerializationException>(() => V3.FromBinary(bytes, KernelMessageSerializer.CompleteManifest));
         Assert.Contains("format version 4", refusal.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelMessageSerializerTests.Samples), MemberType = typeof(KernelMessageSerializerTests))]
+    public void Route_sync_messages_are_version_5_with_an_empty_extension_block_and_a_v3_node_refuses_them(string name, object message)
+    {
+        if (!KernelMessageSerializerTests.IsRouteSync(message)) return;
+        var manifest = Current.Manifest(message);
+
+        var bytes = Current.ToBinary(message);
+
+        Assert.True(bytes[0] == 5, $"{name}: version {bytes[0]}");
+        Assert.True(bytes[^1] == 0, $"{name}: no empty extension block at the end");
+        Assert.True(message.Equals(Current.FromBinary(bytes, manifest)), $"{name}: not read back");
+        Assert.Throws<SerializationException>(() => V3.FromBinary(bytes, manifest));
+        var asVersion4 = (byte[])bytes.Clone();
+        asVersion4[0] = 4;
+        var refusal = Assert.Throws<SerializationException>(() => Current.FromBinary(asVersion4, manifest));
+        Assert.Contains("need format version 5", refusal.Message);
     }
 
     [Fact]
@@ -117,15 +137,15 @@ public sealed class WireVersionTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(2)]
-    [InlineData(5)]
-    public void Versions_outside_3_to_4_are_refused_naming_the_range(byte version)
+    [InlineData(6)]
+    public void Versions_outside_3_to_5_are_refused_naming_the_range(byte version)
     {
         var bytes = (byte[])GoldenV3Complete.Clone();
         bytes[0] = version;
 
         var error = Assert.Throws<SerializationException>(() => Current.FromBinary(bytes, KernelMessageSerializer.CompleteManifest));
 
-        Assert.Contains($"format version {version}; this node reads versions 3 to 4", error.Message);
+        Assert.Contains($"format version {version}; this node reads versions 3 to 5", error.Message);
     }
 
     [Fact]
@@ -135,10 +155,11 @@ public sealed class WireVersionTests(ITestOutputHelper output)
 
         var roles = config.GetStringList("akka.cluster.roles");
 
-        Assert.Equal(["store", "promisegrid-wire-4"], roles);
-        Assert.Equal(4, WireVersionRole.ReadBy(roles));
+        Assert.Equal(["store", "promisegrid-wire-5"], roles);
+        Assert.Equal(5, WireVersionRole.ReadBy(roles));
+        Assert.Equal(4, WireVersionRole.ReadBy(["promisegrid-wire-4"])); // the release before route sync
         Assert.Equal(3, WireVersionRole.ReadBy(["store"])); // the release before roles were advertised
         Assert.Equal(3, WireVersionRole.ReadBy(["promisegrid-wire-x"]));
-        Assert.Equal(["promisegrid-wire-4"], GridSettings.WithGridDefaults(ConfigurationFactory.Empty).GetStringList("akka.cluster.roles"));
+        Assert.Equal(["promisegrid-wire-5"], GridSettings.WithGridDefaults(ConfigurationFactory.Empty).GetStringList("akka.cluster.roles"));
     }
 }
