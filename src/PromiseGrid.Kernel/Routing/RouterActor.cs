@@ -65,6 +65,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     // rebuild and one replicated write instead of one per prefix.
     private bool _flushPending;
     private bool _localChanged;
+    private readonly HashSet<Address> _syncedSinceFlush = new();
     private readonly List<(IActorRef Provider, object Answer)> _answersAfterFlush = [];
 
     /// <param name="ledger">This node's promise ledger: the router reads it to choose among providers.</param>
@@ -340,7 +341,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
         switch (outcome)
         {
             case SyncOutcome.Changed:
-                if (_log.IsDebugEnabled) _log.Debug("routes synced node={0} version={1} routes={2}", node, synced.Version, synced.Count);
+                _syncedSinceFlush.Add(node);
                 RequestFlush();
                 break;
             case SyncOutcome.NeedSnapshot:
@@ -493,6 +494,10 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
         Rebuild();
         if (_cluster is not null && _localChanged) PublishLocalRoutes(null);
         _localChanged = false;
+        // One line per node and burst of changes, not per message.
+        foreach (var node in _syncedSinceFlush)
+            _log.Info("routes replicated node={0} routes={1} version={2}", node, _remote!.RouteCount(node), _remote.Synced(node).Version);
+        _syncedSinceFlush.Clear();
         if (_log.IsDebugEnabled) _log.Debug("routes applied routes={0}", _snapshot.ValueCount);
         AnswerAfterFlush();
     }
