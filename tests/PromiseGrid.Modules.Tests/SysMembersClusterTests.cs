@@ -30,6 +30,7 @@ public sealed class SysMembersClusterTests(ITestOutputHelper output) : ModuleTes
         Assert.Equal("Up", member.GetProperty("status").GetString());
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.Equal(["edge", "grid"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.False(member.TryGetProperty("self", out _), "self is the dashboard's field, not sys/members'");
         Assert.Equal($"sys@{cluster.SelfAddress}", completion.Provider);
     }
 }
