@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
-using Akka.Cluster;
 using PromiseGrid.Core;
 using PromiseGrid.Kernel.Caching;
+using PromiseGrid.Kernel.Membership;
 using PromiseGrid.Kernel.Modules;
 
 namespace PromiseGrid.Modules;
@@ -35,24 +35,8 @@ public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, 
         var json = request.Prefix == RoutesPrefix ? JsonSerializer.SerializeToUtf8Bytes(_runtime.Routes.Views())
             : request.Prefix == LedgerPrefix ? JsonSerializer.SerializeToUtf8Bytes(_runtime.Ledger.Views())
             : request.Prefix == CachePrefix ? JsonSerializer.SerializeToUtf8Bytes(CacheView.Of(_runtime.Cache))
-            : JsonSerializer.SerializeToUtf8Bytes(Members());
+            : JsonSerializer.SerializeToUtf8Bytes(MemberView.Of(Context.System));
         return new(new Sequence(json));
-    }
-
-    private IReadOnlyList<MemberView> Members()
-    {
-        var system = Context.System;
-        if (((ExtendedActorSystem)system).Provider is not IClusterActorRefProvider)
-        {
-            // A node without Akka.Cluster is a grid of one.
-            var self = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
-            return [new MemberView(self, "Up", [], true)];
-        }
-        var state = Cluster.Get(system).State;
-        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        return state.Members
-            .Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), m.Roles.Order().ToArray(), !unreachable.Contains(m.Address)))
-            .ToArray();
     }
 
     private sealed record CacheView(
@@ -67,10 +51,4 @@ public sealed class SysModule() : ModuleActor("sys", RoutesQuery, MembersQuery, 
         public static CacheView Of(CompletionCache cache) =>
             new(cache.Enabled, cache.Count, cache.Bytes, cache.Settings.MaxBytes, cache.Hits, cache.Misses, cache.Evictions);
     }
-
-    private sealed record MemberView(
-        [property: JsonPropertyName("address")] string Address,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("roles")] string[] Roles,
-        [property: JsonPropertyName("reachable")] bool Reachable);
 }

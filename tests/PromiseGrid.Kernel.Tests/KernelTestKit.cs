@@ -6,26 +6,11 @@ namespace PromiseGrid.Kernel.Tests;
 
 /// <summary>
 /// PromiseGrid.TestKit's <see cref="GridTestKit"/> (a system running the grid, module start,
-/// status assertions) plus what only the kernel's own tests need: cluster configs, route
-/// lookups, raw registrations and deadlines.
+/// status assertions) plus what only the kernel's own tests need: route lookups, raw
+/// registrations and deadlines. In-process cluster tests start from tests/Shared/LoopbackCluster.cs.
 /// </summary>
 public abstract class KernelTestKit(string config, ITestOutputHelper output) : GridTestKit(config, output)
 {
-    /// <summary>
-    /// The base of every in-process cluster test: loopback remoting on a free port and fast
-    /// replication; each test adds its failure-detector (and downing) settings.
-    /// </summary>
-    public const string LoopbackClusterConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-
-        """;
-
     /// <summary>How long to watch for a message that must not come.</summary>
     protected static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
 

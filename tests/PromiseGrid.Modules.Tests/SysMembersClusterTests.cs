@@ -5,11 +5,7 @@ namespace PromiseGrid.Modules.Tests;
 /// <summary><c>sys/members</c> on a one-node cluster that joined itself.</summary>
 public sealed class SysMembersClusterTests(ITestOutputHelper output) : ModuleTestKit(Config, output)
 {
-    private const string Config = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
+    private const string Config = LoopbackCluster.Config + """
         akka.cluster.roles = [grid, edge]
         akka.coordinated-shutdown.terminate-actor-system = on
         akka.cluster.run-coordinated-shutdown-when-down = off
@@ -34,6 +30,7 @@ public sealed class SysMembersClusterTests(ITestOutputHelper output) : ModuleTes
         Assert.Equal("Up", member.GetProperty("status").GetString());
         Assert.True(member.GetProperty("reachable").GetBoolean());
         Assert.Equal(["edge", "grid"], member.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.False(member.TryGetProperty("self", out _), "self is the dashboard's field, not sys/members'");
         Assert.Equal($"sys@{cluster.SelfAddress}", completion.Provider);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using PromiseGrid.Core.Content;
@@ -107,31 +106,11 @@ public sealed class WasmComposeTests(WasmComposeTests.WasmCluster grid) : IClass
         public static async Task<string> BuildAssemblyScriptExampleAsync()
         {
             var folder = Path.Combine(RepoPaths.Root, "examples", "wasm", "assemblyscript");
-            await RunNpm(folder, "ci", "--no-audit", "--no-fund");
-            await RunNpm(folder, "run", "build");
+            await Command.RunAsync(folder, null, "npm", "ci", "--no-audit", "--no-fund");
+            await Command.RunAsync(folder, null, "npm", "run", "build");
             var module = Path.Combine(folder, "build", "module.wasm");
             Assert.True(File.Exists(module), $"npm run build made no {module}");
             return module;
-        }
-
-        private static async Task RunNpm(string folder, params string[] args)
-        {
-            var info = new ProcessStartInfo("npm") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in args) info.ArgumentList.Add(arg);
-            using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start npm");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"npm {string.Join(' ', args)} took over 3 min in {folder}");
-            }
-            Assert.True(process.ExitCode == 0, $"npm {string.Join(' ', args)} in {folder}: exit {process.ExitCode}\n{await stdout}{await stderr}");
         }
 
         private static string Tail(string log) => string.Join('\n', log.Split('\n').TakeLast(30));

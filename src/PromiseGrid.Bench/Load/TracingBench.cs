@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -23,16 +22,6 @@ public static class TracingBench
 {
     public const string Mode = "tracing";
 
-    private const string RemoteConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        """;
-
     public static readonly double[] Shares = [1.0, 0.01];
 
     public static async Task<LoadReport> RunAsync(LoadOptions options)
@@ -54,24 +43,10 @@ public static class TracingBench
             await local.Terminate();
         }
 
-        var config = GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(RemoteConfig));
-        var node1 = ActorSystem.Create("promisegrid", config);
-        var node2 = ActorSystem.Create("promisegrid", config);
-        try
+        await using (var nodes = TwoNodeCluster.Start())
         {
-            var grid1 = Grid.GetRuntime(node1);
-            Grid.GetRuntime(node2);
-            var seed = Cluster.Get(node1).SelfAddress;
-            Cluster.Get(node1).Join(seed);
-            Cluster.Get(node2).Join(seed);
-            var node2Address = Cluster.Get(node2).SelfAddress;
-            node2.ActorOf(EchoModule.Props(), "echo");
-            await BenchSetup.AwaitRouteAsync(grid1, "echo/", route => route.Node == node2Address);
-            await CompareAsync("remote", grid1, sequence, payload.Length, options, comparisons);
-        }
-        finally
-        {
-            await Task.WhenAll(node1.Terminate(), node2.Terminate());
+            await nodes.StartEchoOnNode2Async();
+            await CompareAsync("remote", nodes.Grid1, sequence, payload.Length, options, comparisons);
         }
 
         return new LoadReport(Mode, options, comparisons[0].Grid, comparisons[0].Baseline, LoadReport.DescribeMachine())

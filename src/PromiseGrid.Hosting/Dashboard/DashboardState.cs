@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using Akka.Cluster;
 using PromiseGrid.Core;
 using PromiseGrid.Hosting.Node;
 using PromiseGrid.Kernel.Caching;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Kernel.Ledger;
+using PromiseGrid.Kernel.Membership;
 using PromiseGrid.Kernel.Routing;
 
 namespace PromiseGrid.Hosting.Dashboard;
@@ -12,14 +12,15 @@ namespace PromiseGrid.Hosting.Dashboard;
 /// <summary>
 /// What <c>GET /dashboard/state</c> answers (README.md#observe-the-dashboard): the node, what the reader may
 /// see (<see cref="DashboardScope"/>), then each section; a section the reader may not see is null.
-/// Routes and ledger rows keep the names of <c>GET /routes</c> and <c>sys/ledger</c>.
+/// Routes, ledger and member rows keep the names of <c>GET /routes</c>, <c>sys/ledger</c> and
+/// <c>sys/members</c> (members add <c>self</c>).
 /// </summary>
 internal sealed record DashboardState(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("time")] long TimeUnixMs,
     [property: JsonPropertyName("scope")] DashboardState.ScopeView Scope,
-    [property: JsonPropertyName("members")] IReadOnlyList<DashboardState.MemberView>? Members,
+    [property: JsonPropertyName("members")] IReadOnlyList<MemberView>? Members,
     [property: JsonPropertyName("routes")] IReadOnlyList<RouteView> Routes,
     [property: JsonPropertyName("ledger")] IReadOnlyList<LedgerView> Ledger,
     [property: JsonPropertyName("completions")] DashboardState.CompletionsView? Completions,
@@ -39,21 +40,11 @@ internal sealed record DashboardState(
             cluster.SelfMember.Status.ToString(),
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             new ScopeView(node.Grid.Security.Enforced, scope.Prefix, scope.Members, scope.AllRoutes, scope.AllLedger, scope.Cache),
-            scope.Members ? MembersOf(cluster) : null,
+            scope.Members ? MemberView.Of(node.System, markSelf: true) : null,
             routes,
             ledger,
             scope.Completions ? CompletionsView.Of(grid.Timeline.Snapshot(TimelineSeconds)) : null,
             scope.Cache ? CacheView.Of(grid.Cache) : null);
-    }
-
-    private static List<MemberView> MembersOf(Cluster cluster)
-    {
-        var state = cluster.State;
-        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        var self = cluster.SelfAddress;
-        return state.Members
-            .Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), !unreachable.Contains(m.Address), m.Roles.Order().ToArray(), m.Address == self))
-            .ToList();
     }
 
     /// <summary>Whether the node checks tokens, the reader's token prefix, and which sections are whole.</summary>
@@ -64,13 +55,6 @@ internal sealed record DashboardState(
         [property: JsonPropertyName("allRoutes")] bool AllRoutes,
         [property: JsonPropertyName("allLedger")] bool AllLedger,
         [property: JsonPropertyName("cache")] bool Cache);
-
-    public sealed record MemberView(
-        [property: JsonPropertyName("address")] string Address,
-        [property: JsonPropertyName("status")] string Status,
-        [property: JsonPropertyName("reachable")] bool Reachable,
-        [property: JsonPropertyName("roles")] string[] Roles,
-        [property: JsonPropertyName("self")] bool Self);
 
     /// <summary>Per second, oldest first: entry i is Unix second <c>firstSecond</c> + i.</summary>
     public sealed record CompletionsView(

@@ -29,19 +29,7 @@ public sealed class BlackHoleModule(string prefix) : ModuleActor("black-hole", p
 /// </summary>
 public sealed class ClusterRoutingTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-        akka.cluster.split-brain-resolver.active-strategy = keep-majority
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        """;
-
-    // A crashed node: it stops without leaving the cluster or withdrawing its routes.
-    private const string CrashingConfig = """
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        akka.cluster.run-coordinated-shutdown-when-down = off
-        """;
+    private const string ClusterConfig = LoopbackCluster.Config + LoopbackCluster.KeepMajorityDowning;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly List<ActorSystem> _others = [];
@@ -220,7 +208,7 @@ public sealed class ClusterRoutingTests : Akka.TestKit.Xunit2.TestKit
     {
         var config = GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(ClusterConfig));
         var b = ActorSystem.Create("promisegrid", config);
-        var c = ActorSystem.Create("promisegrid", crashingC ? ConfigurationFactory.ParseString(CrashingConfig).WithFallback(config) : config);
+        var c = ActorSystem.Create("promisegrid", crashingC ? ConfigurationFactory.ParseString(LoopbackCluster.Crashing).WithFallback(config) : config);
         _others.Add(b);
         _others.Add(c);
         var seed = Akka.Cluster.Cluster.Get(A).SelfAddress;

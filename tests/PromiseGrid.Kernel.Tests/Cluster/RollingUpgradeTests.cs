@@ -17,7 +17,7 @@ namespace PromiseGrid.Kernel.Tests.Cluster;
 /// </summary>
 public sealed class RollingUpgradeTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = LoopbackCluster.Config + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
         """;

@@ -26,7 +26,7 @@ public sealed class SwitchableModule(AnswerSwitch answers) : ModuleActor("slow",
 /// </summary>
 public sealed class LedgerClusterTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = KernelTestKit.LoopbackClusterConfig + """
+    private const string ClusterConfig = LoopbackCluster.Config + """
         akka.cluster.failure-detector.heartbeat-interval = 250ms
         akka.cluster.failure-detector.acceptable-heartbeat-pause = 5s
         """;

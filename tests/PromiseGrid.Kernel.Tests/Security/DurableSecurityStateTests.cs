@@ -31,7 +31,7 @@ public sealed class DurableSecurityStateTests : Akka.TestKit.Xunit2.TestKit, IDi
     /// <summary>A node with its own state folder, a <c>w/</c> module, and a cluster of its own or joined to <paramref name="join"/>.</summary>
     private async Task<ActorSystem> StartNodeAsync(string name, ActorSystem? join = null)
     {
-        var config = ConfigurationFactory.ParseString(KernelTestKit.LoopbackClusterConfig + $"""
+        var config = ConfigurationFactory.ParseString(LoopbackCluster.Config + $"""
                 promisegrid.security.trust = "{Root.PublicKeyText}"
                 """)
             .WithFallback(DurableSecurityState.For(Path.Combine(_folder, name)))

@@ -22,7 +22,7 @@ public sealed class ReplicatedRevocationLimitTests : Akka.TestKit.Xunit2.TestKit
 
     private async Task<ActorSystem> StartNodeAsync(ActorSystem? join = null)
     {
-        var config = ConfigurationFactory.ParseString(KernelTestKit.LoopbackClusterConfig + $"""
+        var config = ConfigurationFactory.ParseString(LoopbackCluster.Config + $"""
                 akka.cluster.distributed-data.notify-subscribers-interval = 10s
                 promisegrid.security.trust = "{Root.PublicKeyText}"
                 promisegrid.security.max-revocations-per-signer = 1

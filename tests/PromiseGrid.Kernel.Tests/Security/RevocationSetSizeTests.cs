@@ -9,7 +9,7 @@ namespace PromiseGrid.Kernel.Tests.Security;
 /// key), so it must fit in one remoting frame (akka.remote.dot-netty.tcp.maximum-frame-size in
 /// reference.conf): one signer at the default limit must, with room to spare.
 /// </summary>
-public sealed class RevocationSetSizeTests(ITestOutputHelper output) : KernelTestKit(LoopbackClusterConfig, output)
+public sealed class RevocationSetSizeTests(ITestOutputHelper output) : KernelTestKit(LoopbackCluster.Config, output)
 {
     private readonly ITestOutputHelper _output = output;
 

@@ -16,26 +16,7 @@ namespace PromiseGrid.Modules.Tests.Store;
 /// </summary>
 public sealed class StoreClusterTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = """
-        akka.loglevel = WARNING
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-        akka.cluster.split-brain-resolver.active-strategy = keep-majority
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        """;
-
-    // A crashed node: it stops without leaving the cluster or withdrawing its routes.
-    private const string CrashingConfig = """
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        akka.cluster.run-coordinated-shutdown-when-down = off
-        """;
+    private const string ClusterConfig = LoopbackCluster.Config + LoopbackCluster.KeepMajorityDowning;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
@@ -217,7 +198,7 @@ public sealed class StoreClusterTests : Akka.TestKit.Xunit2.TestKit
         var config = ConfigurationFactory.ParseString(otherConfig)
             .WithFallback(GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(ClusterConfig)));
         var b = ActorSystem.Create("promisegrid", config);
-        var c = ActorSystem.Create("promisegrid", crashingC ? ConfigurationFactory.ParseString(CrashingConfig).WithFallback(config) : config);
+        var c = ActorSystem.Create("promisegrid", crashingC ? ConfigurationFactory.ParseString(LoopbackCluster.Crashing).WithFallback(config) : config);
         _others.Add(b);
         _others.Add(c);
         _folders[A] = _root.Combine("a");

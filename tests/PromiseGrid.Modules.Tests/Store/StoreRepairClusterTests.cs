@@ -15,25 +15,8 @@ namespace PromiseGrid.Modules.Tests.Store;
 /// </summary>
 public sealed class StoreRepairClusterTests : Akka.TestKit.Xunit2.TestKit
 {
-    private const string ClusterConfig = """
+    private const string ClusterConfig = LoopbackCluster.Config + LoopbackCluster.KeepMajorityDowning + """
         akka.loglevel = INFO
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
-        akka.remote.dot-netty.tcp.port = 0
-        akka.cluster.distributed-data.gossip-interval = 200ms
-        akka.cluster.distributed-data.notify-subscribers-interval = 50ms
-        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-        akka.cluster.failure-detector.heartbeat-interval = 250ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 2s
-        akka.cluster.downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-        akka.cluster.split-brain-resolver.active-strategy = keep-majority
-        akka.cluster.split-brain-resolver.stable-after = 2s
-        """;
-
-    // A crashed node: it stops without leaving the cluster or withdrawing its routes.
-    private const string CrashingConfig = """
-        akka.coordinated-shutdown.run-by-actor-system-terminate = off
-        akka.cluster.run-coordinated-shutdown-when-down = off
         """;
 
     /// <summary>The issue's bound for re-made copies (issue 16, item 4).</summary>
@@ -155,7 +138,7 @@ public sealed class StoreRepairClusterTests : Akka.TestKit.Xunit2.TestKit
     private ActorSystem NewSystem(bool crashing)
     {
         var config = GridSettings.WithGridDefaults(ConfigurationFactory.ParseString(ClusterConfig));
-        var system = ActorSystem.Create("promisegrid", crashing ? ConfigurationFactory.ParseString(CrashingConfig).WithFallback(config) : config);
+        var system = ActorSystem.Create("promisegrid", crashing ? ConfigurationFactory.ParseString(LoopbackCluster.Crashing).WithFallback(config) : config);
         _others.Add(system);
         return system;
     }

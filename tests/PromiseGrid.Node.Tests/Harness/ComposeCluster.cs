@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -224,40 +223,17 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     private async Task<string> RunAsync(IEnumerable<string> args)
     {
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var info = new ProcessStartInfo(python)
+        var environment = new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
+            ["PG_NETNS_PREFIX"] = null, ["PG_NETNS_STATE"] = null, ["PG_NETNS_DLL"] = null, ["PG_NETNS_SUBNET"] = null,
+            ["COMPOSE_FILE"] = null, ["PG_TLS_PASSWORD"] = null,
+            // The compose files mount ${PG_CERTS:-./deploy/certs} at /certs: this cluster's own certificates.
+            ["PG_CERTS"] = CertsDir,
         };
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "deploy", "compose-netns"));
-        info.ArgumentList.Add("--prefix");
-        info.ArgumentList.Add(Prefix);
-        info.ArgumentList.Add("--state");
-        info.ArgumentList.Add(StateDir);
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        foreach (var name in new[] { "PG_NETNS_PREFIX", "PG_NETNS_STATE", "PG_NETNS_DLL", "PG_NETNS_SUBNET", "COMPOSE_FILE", "PG_TLS_PASSWORD" })
-            info.Environment.Remove(name);
-        // The compose files mount ${PG_CERTS:-./deploy/certs} at /certs: this cluster's own certificates.
-        info.Environment["PG_CERTS"] = CertsDir;
-
-        using var process = Process.Start(info)
-            ?? throw new InvalidOperationException($"could not start {python} deploy/compose-netns");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ScriptTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"compose-netns {string.Join(' ', info.ArgumentList.Skip(5))} took over {ScriptTimeout.TotalMinutes:0} min. stderr:\n{await stderr}");
-        }
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException(
-                $"compose-netns {string.Join(' ', info.ArgumentList.Skip(5))} failed with exit code {process.ExitCode}:\n{await stderr}");
-        return await stdout;
+        var ran = await Command.TryRunAsync(RepoPaths.Root, environment, python,
+            [Path.Combine(RepoPaths.Root, "deploy", "compose-netns"), "--prefix", Prefix, "--state", StateDir, .. args], ScriptTimeout);
+        if (ran.ExitCode != 0)
+            throw new InvalidOperationException($"compose-netns {string.Join(' ', args)} failed with exit code {ran.ExitCode}:\n{ran.Stderr}");
+        return ran.Stdout;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace PromiseGrid.Node.Tests.Harness;
@@ -14,10 +13,10 @@ namespace PromiseGrid.Node.Tests.Harness;
 public sealed class DockerCompose : IAsyncDisposable
 {
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(15);
-    private readonly Dictionary<string, string> _environment;
+    private readonly Dictionary<string, string?> _environment;
     private bool _disposed;
 
-    private DockerCompose(string project, string certsDir, Dictionary<string, string> environment)
+    private DockerCompose(string project, string certsDir, Dictionary<string, string?> environment)
     {
         Project = project;
         CertsDir = certsDir;
@@ -36,18 +35,18 @@ public sealed class DockerCompose : IAsyncDisposable
     /// <summary>Checks that a Docker engine answers, then names a fresh project; starts nothing yet.</summary>
     public static async Task<DockerCompose> CreateAsync()
     {
-        var (code, output) = await RunRawAsync(RepoPaths.Root, null, "docker", ["info", "--format", "{{.ServerVersion}}"], TimeSpan.FromMinutes(1));
-        if (code != 0)
+        var engine = await Command.TryRunAsync(RepoPaths.Root, null, "docker", ["info", "--format", "{{.ServerVersion}}"], TimeSpan.FromMinutes(1));
+        if (engine.ExitCode != 0)
             throw new InvalidOperationException(
-                "these tests need a running Docker engine and docker-compose (as in CI: .ci/run installs docker.io and starts dockerd):\n" + output);
+                "these tests need a running Docker engine and docker-compose (as in CI: .ci/run installs docker.io and starts dockerd):\n" + engine.Output);
         var project = "pgd" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
         var certs = Path.Combine(Path.GetTempPath(), "promisegrid-docker", project, "certs");
-        var environment = new Dictionary<string, string> { ["PG_CERTS"] = certs, ["COMPOSE_PROJECT_NAME"] = project };
+        var environment = new Dictionary<string, string?> { ["PG_CERTS"] = certs, ["COMPOSE_PROJECT_NAME"] = project };
         foreach (var (variable, standIn) in new[] { ("PG_SDK_IMAGE", "promisegrid-base/sdk:10.0"), ("PG_RUNTIME_IMAGE", "promisegrid-base/aspnet:10.0") })
         {
             if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))) continue;
-            var (found, _) = await RunRawAsync(RepoPaths.Root, null, "docker", ["image", "inspect", standIn], TimeSpan.FromMinutes(1));
-            if (found == 0) environment[variable] = standIn;
+            var inspected = await Command.TryRunAsync(RepoPaths.Root, null, "docker", ["image", "inspect", standIn], TimeSpan.FromMinutes(1));
+            if (inspected.ExitCode == 0) environment[variable] = standIn;
         }
         return new DockerCompose(project, certs, environment);
     }
@@ -55,9 +54,9 @@ public sealed class DockerCompose : IAsyncDisposable
     /// <summary>Runs <c>docker-compose ARGS</c> in the repository for this project; returns stdout and stderr, throws on failure.</summary>
     public async Task<string> RunAsync(params string[] args)
     {
-        var (code, output) = await RunRawAsync(RepoPaths.Root, _environment, "docker-compose", args, CommandTimeout);
-        if (code != 0) throw new InvalidOperationException($"docker-compose {string.Join(' ', args)} exited {code}:\n{output}");
-        return output;
+        var ran = await Command.TryRunAsync(RepoPaths.Root, _environment, "docker-compose", args, CommandTimeout);
+        if (ran.ExitCode != 0) throw new InvalidOperationException($"docker-compose {string.Join(' ', args)} exited {ran.ExitCode}:\n{ran.Output}");
+        return ran.Output;
     }
 
     /// <summary>The container ids of a service (of every service when null).</summary>
@@ -70,9 +69,9 @@ public sealed class DockerCompose : IAsyncDisposable
     /// <summary>Docker's health of a container: starting, healthy or unhealthy (or its state when it has none).</summary>
     public async Task<string> HealthAsync(string container)
     {
-        var (_, output) = await RunRawAsync(RepoPaths.Root, null, "docker",
+        var inspected = await Command.TryRunAsync(RepoPaths.Root, null, "docker",
             ["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}", container], TimeSpan.FromMinutes(1));
-        return output.Trim();
+        return inspected.Output.Trim();
     }
 
     /// <summary>The gateway of the <paramref name="index"/>-th container of a service, as published on the host.</summary>
@@ -105,45 +104,6 @@ public sealed class DockerCompose : IAsyncDisposable
             {
                 // A leftover temp folder is harmless.
             }
-        }
-    }
-
-    private static async Task<(int Code, string Output)> RunRawAsync(
-        string workingDirectory, IDictionary<string, string>? environment, string command, IEnumerable<string> args, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo(command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workingDirectory,
-        };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-            info.Environment[key] = value;
-        Process process;
-        try
-        {
-            process = Process.Start(info)!;
-        }
-        catch (System.ComponentModel.Win32Exception error)
-        {
-            return (-1, $"{command} could not be started: {error.Message}");
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cancel.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, $"{command} {string.Join(' ', args)} ran over {timeout.TotalMinutes:0} minutes:\n{await output}\n{await errors}");
-            }
-            return (process.ExitCode, await output + await errors);
         }
     }
 }

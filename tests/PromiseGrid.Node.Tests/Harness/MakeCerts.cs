@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PromiseGrid.Node.Tests.Harness;
 
 /// <summary>Runs <c>deploy/make-certs.sh</c>: a grid CA in a folder (made once) and node certificates signed by it.</summary>
@@ -11,20 +9,10 @@ public static class MakeCerts
     /// </summary>
     public static async Task<string> RunAsync(string folder, IEnumerable<string> names, string? password = null)
     {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "deploy", "make-certs.sh"));
-        info.ArgumentList.Add("--out");
-        info.ArgumentList.Add(folder);
-        foreach (var name in names) info.ArgumentList.Add(name);
-        if (password is null) info.Environment.Remove("PG_TLS_PASSWORD");
-        else info.Environment["PG_TLS_PASSWORD"] = password;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start bash deploy/make-certs.sh");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"deploy/make-certs.sh failed with exit code {process.ExitCode}:\n{await stdout}{await stderr}");
-        return await stdout;
+        var ran = await Command.TryRunAsync(RepoPaths.Root, new Dictionary<string, string?> { ["PG_TLS_PASSWORD"] = password }, "bash",
+            [Path.Combine(RepoPaths.Root, "deploy", "make-certs.sh"), "--out", folder, .. names], TimeSpan.FromMinutes(1));
+        if (ran.ExitCode != 0)
+            throw new InvalidOperationException($"deploy/make-certs.sh failed with exit code {ran.ExitCode}:\n{ran.Output}");
+        return ran.Stdout;
     }
 }
