@@ -64,6 +64,13 @@ public sealed class PrefixTrie<T>
     private readonly ImmutableArray<T>[] _values;
     private readonly int _rootValue;
 
+    // Pairs added on top of the laid-out ones (WithAdded), as a trie of their own whose value set
+    // for a prefix also holds that prefix's values below, so a match there is whole. Null for a
+    // plain trie; never itself layered.
+    private readonly PrefixTrie<T>? _added;
+    // The counts of this trie's own layout, without _added.
+    private readonly (int Nodes, int Prefixes, int Values) _own;
+
     internal PrefixTrie(byte[] blob, ImmutableArray<T>[] values, int rootValue, int nodeCount, int prefixCount, int valueCount)
     {
         _blob = blob;
@@ -72,7 +79,58 @@ public sealed class PrefixTrie<T>
         NodeCount = nodeCount;
         PrefixCount = prefixCount;
         ValueCount = valueCount;
+        _own = (nodeCount, prefixCount, valueCount);
     }
+
+    /// <summary>This trie's own layout with <paramref name="added"/> on top (see <see cref="WithAdded"/>).</summary>
+    private PrefixTrie(PrefixTrie<T> below, PrefixTrie<T> added)
+    {
+        _blob = below._blob;
+        _values = below._values;
+        _rootValue = below._rootValue;
+        _added = added;
+        _own = below._own;
+        NodeCount = below.NodeCount + added.NodeCount;
+        var prefixes = below.PrefixCount + added.PrefixCount;
+        var values = below.ValueCount + added.ValueCount;
+        foreach (var (prefix, _) in added.Entries)
+        {
+            var shared = below.ValuesOfOwn(prefix.Span);
+            if (shared.IsEmpty) continue;
+            prefixes--;
+            values -= shared.Length;
+        }
+        PrefixCount = prefixes;
+        ValueCount = values;
+    }
+
+    /// <summary>
+    /// This trie with more (prefix, value) pairs, without laying all of them out again: the
+    /// additions (and, for their prefixes, the values already here) form a small second trie
+    /// that lookups consult too, so adding a few routes to a hundred thousand costs about as much
+    /// as the few. A value equal to one already under the prefix (by <paramref name="valueComparer"/>)
+    /// is not added twice. Lookups cost two walks instead of one until a fresh
+    /// <see cref="PrefixTrieBuilder{T}.Build"/> (<see cref="AddedValueCount"/> says how much sits on top).
+    /// </summary>
+    public PrefixTrie<T> WithAdded(IEnumerable<KeyValuePair<Sequence, T>> additions, IEqualityComparer<T>? valueComparer = null)
+    {
+        var builder = _added?.ToBuilder(valueComparer) ?? new PrefixTrieBuilder<T>(valueComparer);
+        foreach (var (prefix, value) in additions)
+        {
+            if (!builder.Contains(prefix))
+                foreach (var existing in ValuesOfOwn(prefix.Span)) builder.Add(prefix, existing);
+            builder.Add(prefix, value);
+        }
+        var added = builder.Build();
+        if (added.ValueCount == 0) return this;
+        return new PrefixTrie<T>(_added is null ? this : Unlayered(), added);
+    }
+
+    /// <summary>How many (prefix, value) pairs sit on top of the laid-out ones (<see cref="WithAdded"/>).</summary>
+    public int AddedValueCount => _added?.ValueCount ?? 0;
+
+    /// <summary>This trie's own layout, without what was added on top.</summary>
+    private PrefixTrie<T> Unlayered() => new(_blob, _values, _rootValue, _own.Nodes, _own.Prefixes, _own.Values);
 
     /// <summary>How many distinct prefixes carry at least one value.</summary>
     public int PrefixCount { get; }
@@ -88,6 +146,16 @@ public sealed class PrefixTrie<T>
     /// Allocation-free; safe to call from any number of threads at once.
     /// </summary>
     public bool TryMatch(ReadOnlySpan<byte> input, out PrefixMatch<T> match)
+    {
+        if (_added is null) return TryMatchOwn(input, out match);
+        // The longer match wins; on the same prefix the added trie's set holds both.
+        var below = TryMatchOwn(input, out var own);
+        if (_added.TryMatchOwn(input, out match) && (!below || match.Length >= own.Length)) return true;
+        match = own;
+        return below;
+    }
+
+    private bool TryMatchOwn(ReadOnlySpan<byte> input, out PrefixMatch<T> match)
     {
         // The router's hot path. The blob is read without bounds checks: every offset in it
         // was written by PrefixTrieBuilder.Layout and points inside the array, and the array is
@@ -138,6 +206,25 @@ public sealed class PrefixTrie<T>
     /// <summary>Every prefix of <paramref name="input"/> that carries values, longest first.</summary>
     public IReadOnlyList<PrefixMatch<T>> MatchAll(ReadOnlySpan<byte> input)
     {
+        if (_added is null) return MatchAllOwn(input);
+        var own = MatchAllOwn(input);
+        var added = _added.MatchAllOwn(input);
+        var merged = new List<PrefixMatch<T>>(own.Count + added.Count);
+        int o = 0, a = 0;
+        while (o < own.Count || a < added.Count)
+        {
+            if (a < added.Count && (o == own.Count || added[a].Length >= own[o].Length))
+            {
+                if (o < own.Count && own[o].Length == added[a].Length) o++;
+                merged.Add(added[a++]);
+            }
+            else merged.Add(own[o++]);
+        }
+        return merged;
+    }
+
+    private List<PrefixMatch<T>> MatchAllOwn(ReadOnlySpan<byte> input)
+    {
         var found = new List<PrefixMatch<T>>();
         ref var blob = ref MemoryMarshal.GetArrayDataReference(_blob);
         if (_rootValue >= 0) found.Add(new PrefixMatch<T>(0, _values[_rootValue]));
@@ -167,10 +254,35 @@ public sealed class PrefixTrie<T>
         return TryMatch(prefix, out var match) && match.Length == prefix.Length ? match.Values : ImmutableArray<T>.Empty;
     }
 
+    private ImmutableArray<T> ValuesOfOwn(ReadOnlySpan<byte> prefix) =>
+        TryMatchOwn(prefix, out var match) && match.Length == prefix.Length ? match.Values : ImmutableArray<T>.Empty;
+
     /// <summary>All prefixes with their values, in ascending byte order of the prefix.</summary>
-    public IEnumerable<KeyValuePair<Sequence, ImmutableArray<T>>> Entries
+    public IEnumerable<KeyValuePair<Sequence, ImmutableArray<T>>> Entries => _added is null ? OwnEntries() : MergedEntries();
+
+    private IEnumerable<KeyValuePair<Sequence, ImmutableArray<T>>> MergedEntries()
     {
-        get
+        using var own = OwnEntries().GetEnumerator();
+        using var added = _added!.OwnEntries().GetEnumerator();
+        var hasOwn = own.MoveNext();
+        var hasAdded = added.MoveNext();
+        while (hasOwn || hasAdded)
+        {
+            var order = !hasOwn ? 1 : !hasAdded ? -1 : own.Current.Key.CompareTo(added.Current.Key);
+            if (order < 0)
+            {
+                yield return own.Current;
+                hasOwn = own.MoveNext();
+                continue;
+            }
+            yield return added.Current;
+            if (order == 0) hasOwn = own.MoveNext();
+            hasAdded = added.MoveNext();
+        }
+    }
+
+    private IEnumerable<KeyValuePair<Sequence, ImmutableArray<T>>> OwnEntries()
+    {
         {
             // Depth-first walk; children are kept in byte order, so prefixes come out sorted.
             var blob = _blob;

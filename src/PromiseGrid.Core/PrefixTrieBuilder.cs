@@ -36,6 +36,9 @@ public sealed class PrefixTrieBuilder<T>
         return true;
     }
 
+    /// <summary>Whether some value is held under exactly <paramref name="prefix"/>.</summary>
+    internal bool Contains(Sequence prefix) => _entries.ContainsKey(prefix);
+
     /// <summary>Removes one (prefix, value) pair; false when it was not there.</summary>
     public bool Remove(Sequence prefix, T value)
     {

@@ -207,6 +207,44 @@ public class PrefixTrieTests
         });
     }
 
+    /// <summary>
+    /// WithAdded, in two steps (so one layer is added onto another): the case's removals are
+    /// taken as pairs to add on top of the built trie, some under prefixes already there, some
+    /// equal to pairs already there. Every lookup, the entries and the counts must be those of
+    /// the reference with all pairs added.
+    /// </summary>
+    [Property]
+    public Property WithAdded_answers_as_if_every_pair_had_been_laid_out()
+    {
+        return Prop.ForAll(Cases(), c =>
+        {
+            var (builder, naive) = Apply(c);
+            var trie = builder.Build();
+            var half = c.Removes.Length / 2;
+            foreach (var step in new[] { c.Removes[..half], c.Removes[half..] })
+            {
+                foreach (var (prefix, value) in step) naive.Add(prefix, value);
+                trie = trie.WithAdded(step.Select(p => KeyValuePair.Create(new Sequence(p.Prefix), p.Value)));
+            }
+
+            foreach (var input in Queries(c))
+            {
+                AssertSameMatch(naive, trie, input);
+                Assert.Equal(Sorted(naive.ValuesOf(input)), Sorted(trie.ValuesOf(input)));
+                var expected = naive.AllMatches(input);
+                var actual = trie.MatchAll(input);
+                Assert.Equal(expected.Select(m => m.Length).ToArray(), actual.Select(m => m.Length).ToArray());
+                for (var i = 0; i < expected.Count; i++)
+                    Assert.Equal(Sorted(expected[i].Values), Sorted(actual[i].Values));
+            }
+            var entries = trie.Entries.ToList();
+            Assert.Equal(naive.Entries().Select(e => Show(e.Prefix)).ToArray(), entries.Select(e => e.Key.ToString()).ToArray());
+            Assert.Equal(naive.PrefixCount, trie.PrefixCount);
+            Assert.Equal(naive.ValueCount, trie.ValueCount);
+            Assert.Equal(naive.ValueCount, trie.ToBuilder().Build().ValueCount);
+        });
+    }
+
     [Property]
     public Property The_trie_is_path_compressed()
     {

@@ -111,6 +111,10 @@ internal sealed class ClusterRoutes(IActorRefProvider provider, Address self, Fu
         _ => null,
     };
 
+    /// <summary>Whether the routes held for <paramref name="node"/> are in use (member, same incarnation, reachable).</summary>
+    public bool IsActive(Address node) =>
+        IncarnationOf(node) is { } incarnation && _members.TryGetValue(node, out var uid) && uid == incarnation && !_unreachable.Contains(node);
+
     /// <summary>Every other node's route, and whether it is in use (member, same incarnation, reachable).</summary>
     public IEnumerable<(Route Route, bool Active)> Routes()
     {

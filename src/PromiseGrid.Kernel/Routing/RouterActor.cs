@@ -65,6 +65,14 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     // rebuild and one replicated write instead of one per prefix.
     private bool _flushPending;
     private bool _localChanged;
+    // How the next flush updates the trie: new routes only go on top of it (PrefixTrie.WithAdded);
+    // anything else (a removal, a changed route, a snapshot) lays it all out again.
+    private bool _rebuildAll;
+    private readonly List<Route> _added = [];
+    private List<(Route Route, bool Active)> _all = [];
+
+    /// <summary>Routes on top of the laid-out trie past which the next change lays everything out again.</summary>
+    private const int MaxAddedOnTop = 4096;
     private readonly HashSet<Address> _syncedSinceFlush = new();
     private readonly List<(IActorRef Provider, object Answer)> _answersAfterFlush = [];
 
@@ -126,10 +134,11 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
                 OnReplicatedRoutes(changed.Get(RoutesKey));
                 break;
             case RoutesDelta delta:
-                OnSynced(_remote!.Synced(Sender.Path.Address).Take(delta), Sender);
+                var added = new List<Route>();
+                OnSynced(_remote!.Synced(Sender.Path.Address).Take(delta, added), Sender, added);
                 break;
             case RoutesSnapshot part:
-                OnSynced(_remote!.Synced(Sender.Path.Address).Take(part), Sender);
+                OnSynced(_remote!.Synced(Sender.Path.Address).Take(part), Sender, null);
                 break;
             case RoutesVersion announced:
                 OnAnnounced(announced, Sender);
@@ -262,7 +271,8 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
         var node = provider.Path.Address.HasLocalScope ? _selfAddress : provider.Path.Address;
         var route = Tracked(new Route(spec.Prefix, spec.Module, provider, node, spec.Pure));
         // Same prefix and provider again replaces the old entry (the module may change flags).
-        _localRoutes.Remove(spec.Prefix, route);
+        if (_localRoutes.Remove(spec.Prefix, route)) _rebuildAll = true;
+        else _added.Add(route);
         _localRoutes.Add(spec.Prefix, route);
         Context.Watch(provider);
         LocalRoutesChanged();
@@ -284,6 +294,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
         var removed = _localRoutes.RemoveWhere((p, r) => p == prefix && r.Provider.Equals(provider)) > 0;
         if (removed)
         {
+            _rebuildAll = true;
             LocalRoutesChanged();
             _log.Info("module unregistered prefix={0} provider={1}", prefix, provider.Path);
         }
@@ -301,6 +312,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
             return true;
         });
         if (dropped.Count == 0) return;
+        _rebuildAll = true;
         LocalRoutesChanged();
         // While the node shuts down, modules stopping is the plan, not news.
         var level = CoordinatedShutdown.Get(Context.System).ShutdownReason is null ? LogLevel.WarningLevel : LogLevel.InfoLevel;
@@ -313,6 +325,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     {
         foreach (var node in _remote!.SetReplicated(routes))
             _log.Info("routes replicated node={0} routes={1} source=replicated-map", node, _remote.RouteCount(node));
+        _rebuildAll = true;
         RequestFlush();
     }
 
@@ -334,13 +347,19 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     }
 
     /// <summary>After a route sync message from <paramref name="owner"/>'s router: rebuild, or ask for what is missing.</summary>
-    private void OnSynced(SyncOutcome outcome, IActorRef owner)
+    private void OnSynced(SyncOutcome outcome, IActorRef owner, List<Route>? added)
     {
         var node = owner.Path.Address;
         var synced = _remote!.Synced(node);
         switch (outcome)
         {
-            case SyncOutcome.Changed:
+            case SyncOutcome.Added when _remote.IsActive(node):
+                _added.AddRange(added!);
+                _syncedSinceFlush.Add(node);
+                RequestFlush();
+                break;
+            case SyncOutcome.Added or SyncOutcome.Changed:
+                _rebuildAll = true;
                 _syncedSinceFlush.Add(node);
                 RequestFlush();
                 break;
@@ -491,9 +510,11 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     {
         if (!_flushPending) return; // a withdrawal applied everything meanwhile
         _flushPending = false;
-        Rebuild();
+        // Others first: this node's own trie need not be ready for them to use the new routes.
         if (_cluster is not null && _localChanged) PublishLocalRoutes(null);
         _localChanged = false;
+        if (_rebuildAll || _snapshot.AddedValueCount + _added.Count > MaxAddedOnTop) Rebuild();
+        else if (_added.Count > 0) AddOnTop();
         // One line per node and burst of changes, not per message.
         foreach (var node in _syncedSinceFlush)
             _log.Info("routes replicated node={0} routes={1} version={2}", node, _remote!.RouteCount(node), _remote.Synced(node).Version);
@@ -557,6 +578,8 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     /// </summary>
     private void Rebuild()
     {
+        _rebuildAll = false;
+        _added.Clear();
         var builder = new PrefixTrieBuilder<Route>();
         var all = new List<(Route Route, bool Active)>();
         foreach (var (prefix, routes) in _localRoutes.Build().Entries)
@@ -572,7 +595,22 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
                 if (active) builder.Add(route.Prefix, route);
                 all.Add((route, active));
             }
-        _snapshot = builder.Build();
+        Publish(builder.Build(), all);
+    }
+
+    /// <summary>New routes only: put on top of the current trie instead of laying out all of them again.</summary>
+    private void AddOnTop()
+    {
+        var snapshot = _snapshot.WithAdded(_added.Select(route => KeyValuePair.Create(route.Prefix, Tracked(route))));
+        List<(Route, bool)> all = [.. _all, .. _added.Select(route => (Tracked(route), true))];
+        _added.Clear();
+        Publish(snapshot, all);
+    }
+
+    private void Publish(PrefixTrie<Route> snapshot, List<(Route Route, bool Active)> all)
+    {
+        _snapshot = snapshot;
+        _all = all;
         _table.Publish(_snapshot, () =>
         {
             var views = all.Select(r => RouteView.Of(r.Route, r.Active)).ToList();

@@ -8,6 +8,8 @@ internal enum SyncOutcome
 {
     /// <summary>The held routes changed.</summary>
     Changed,
+    /// <summary>The held routes changed by new routes only (the caller's list holds them), so the trie may grow in place.</summary>
+    Added,
     /// <summary>Nothing to do: old news, or a snapshot part still being collected.</summary>
     Unchanged,
     /// <summary>The message does not follow what is held (a lost change, a new incarnation): ask the owner for a snapshot.</summary>
@@ -39,16 +41,24 @@ internal sealed class SyncedNodeRoutes(Func<RouteEntry, Route> toRoute)
 
     public IEnumerable<Route> Routes => _routes.Values;
 
-    public SyncOutcome Take(RoutesDelta delta)
+    /// <param name="added">Receives the new routes when the outcome is <see cref="SyncOutcome.Added"/>.</param>
+    public SyncOutcome Take(RoutesDelta delta, List<Route>? added = null)
     {
         if (Version < 0 || delta.Incarnation != Incarnation)
             return _staging is { } s && s.Incarnation == delta.Incarnation ? SyncOutcome.Unchanged : SyncOutcome.NeedSnapshot;
         if (delta.Version <= Version) return SyncOutcome.Unchanged;
         if (delta.Version != Version + 1) return SyncOutcome.NeedSnapshot;
+        var onlyNew = delta.Removed.IsEmpty;
         foreach (var removed in delta.Removed) _routes.Remove((removed.Prefix, removed.ProviderPath));
-        foreach (var added in delta.Added) _routes[(added.Prefix, added.ProviderPath)] = toRoute(added);
+        foreach (var entry in delta.Added)
+        {
+            var route = toRoute(entry);
+            onlyNew &= _routes.TryAdd((entry.Prefix, entry.ProviderPath), route);
+            _routes[(entry.Prefix, entry.ProviderPath)] = route;
+            added?.Add(route);
+        }
         Version = delta.Version;
-        return SyncOutcome.Changed;
+        return onlyNew && added is not null ? SyncOutcome.Added : SyncOutcome.Changed;
     }
 
     public SyncOutcome Take(RoutesSnapshot part)
