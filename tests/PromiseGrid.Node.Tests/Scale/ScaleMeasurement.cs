@@ -248,6 +248,9 @@ public sealed class ScaleMeasurement : IAsyncDisposable
 
     private bool IsRunning(string service) => service != _killed;
 
+    /// <summary>Whether the node process compose-netns last reported for <paramref name="service"/> still exists.</summary>
+    private bool IsAlive(string service) => Cluster.InfoOf(service).Pid is { } pid && Directory.Exists($"/proc/{pid}");
+
     private async Task<Dictionary<string, int>> PidsAsync() =>
         (await Cluster.StatusAsync()).Where(s => s.Alive && s.Pid is not null).ToDictionary(s => s.Service, s => s.Pid!.Value);
 
@@ -308,6 +311,13 @@ public sealed class ScaleMeasurement : IAsyncDisposable
         {
             // A short deadline: a request routed to a node that just died waits no longer than this.
             (last, lastText) = await CompleteAsync(service, sequence, 250);
+            // No answer from a node whose process is gone (e.g. downed by the cluster, exit 4):
+            // fail now with its last words rather than poll a dead gateway until the timeout.
+            if (last is null && !IsAlive(service))
+            {
+                var log = (await Cluster.LogOf(service)).TrimEnd().Split('\n');
+                throw new InvalidOperationException($"{service} exited while polling {sequence}; last lines of its log:\n{string.Join('\n', log.TakeLast(5))}");
+            }
             return last == wanted;
         }, clock, timeout, () => $"{sequence} through {service}: wanted {(int)wanted}, last {(int?)last} {lastText}", interval ?? PollInterval);
     }
