@@ -157,6 +157,32 @@ public sealed class GridClientTests(ITestOutputHelper output) : KernelTestKit(Co
             Assert.Equal(i.ToString(), Text(completions[i].Bytes));
     }
 
+    [Fact]
+    public async Task A_late_completion_of_an_ended_request_does_not_end_the_request_that_reuses_its_slot()
+    {
+        var provider = CreateTestProbe();
+        await RegisterAsync(provider, "q/");
+
+        var first = Grid.CompleteAsync(Seq("q/1"), TimeSpan.FromMilliseconds(200));
+        var firstRequest = await provider.ExpectMsgAsync<Complete>(Patience);
+        var replies = provider.LastSender;
+        AssertStatus(CompletionStatus.BrokenPromise, await Bounded(first));
+
+        var second = Grid.CompleteAsync(Seq("q/2"), TimeSpan.FromSeconds(5));
+        var secondRequest = await provider.ExpectMsgAsync<Complete>(Patience);
+        // The same slot of the pending requests, under a new id.
+        Assert.NotEqual(firstRequest.Id, secondRequest.Id);
+        Assert.Equal(firstRequest.Id & (PendingRequests.Capacity - 1), secondRequest.Id & (PendingRequests.Capacity - 1));
+
+        replies.Tell(Completion.Kept(firstRequest.Id, Seq("late"), "probe"));
+        replies.Tell(Completion.Kept(secondRequest.Id, Seq("2"), "probe"));
+
+        var completion = await Bounded(second);
+        AssertStatus(CompletionStatus.Completed, completion);
+        Assert.Equal("2", Text(completion.Bytes));
+        Assert.Equal(secondRequest.Id, completion.Id);
+    }
+
     private async Task<Akka.TestKit.TestProbe> StartSilentAsync()
     {
         var observer = CreateTestProbe();

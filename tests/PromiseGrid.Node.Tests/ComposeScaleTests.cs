@@ -19,6 +19,9 @@ public sealed class ComposeScaleTests
         await using var cluster = await ComposeCluster.UpScaledAsync(new Dictionary<string, int> { ["worker"] = 2 });
 
         Assert.Equal(new[] { "node1", "node2", "node3", "worker-1", "worker-2" }, cluster.Services.Order(StringComparer.Ordinal));
+        // status names the compose service of each replica: what the 12-node test finds its workers by.
+        Assert.Equal(new[] { "node1", "node2", "node3", "worker", "worker" },
+            cluster.Services.Order(StringComparer.Ordinal).Select(s => cluster.InfoOf(s).ComposeService));
         var expected = new[] { "node1", "node2", "node3" }.Select(n => $"akka.ssl.tcp://promisegrid@{n}:4053")
             .Concat(new[] { "worker-1", "worker-2" }.Select(w => $"akka.ssl.tcp://promisegrid@{cluster.InfoOf(w).Address}:4053"))
             .Order(StringComparer.Ordinal).ToArray();

@@ -1,5 +1,4 @@
 using Akka;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
@@ -32,12 +31,11 @@ internal sealed class GridClient : IExtension, IGridRuntime
     /// <summary>How often one request may be sent again after losing its provider's node.</summary>
     private const int MaxResends = 3;
 
-    private readonly ConcurrentDictionary<long, PendingCompletion> _pending = new();
+    private readonly PendingRequests _pending;
     private readonly ReplySink _replies;
     private readonly DeadlineSweep _deadlines;
     private readonly ILoggingAdapter _log;
     private readonly Address _selfAddress;
-    private long _nextId;
 
     public GridClient(ExtendedActorSystem system)
     {
@@ -47,6 +45,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
         Ledger = new PromiseLedger();
         _log = Logging.GetLogger(system, "promisegrid.client");
         _selfAddress = system.Provider.DefaultAddress;
+        _pending = new PendingRequests(Ended);
         _replies = new ReplySink(system.Provider, Deliver, DeliverPart);
         _deadlines = new DeadlineSweep(EndExpired);
         WarnIfFramesTooSmall(system);
@@ -118,22 +117,25 @@ internal sealed class GridClient : IExtension, IGridRuntime
 
     /// <summary>
     /// Sends the request and returns the task its completion ends; whoever ends it (the reply, the
-    /// deadline sweep, a lost node, the cancellation token) first removes it from the pending
-    /// requests, so exactly one does. No async method and no timer per request: the returned task
-    /// is the pending request's own, which keeps a local completion's allocation small.
+    /// deadline sweep, a lost node, the cancellation token) first claims its slot of the pending
+    /// requests, so exactly one does. No async method, no timer and no pending object per request:
+    /// the returned task is the only thing the client allocates for it (<see cref="PendingRequest"/>).
     /// </summary>
     private Task<Completion> SendAsync(Sequence sequence, Capability? capability, Action<Sequence>? onPart, TimeSpan? deadline,
         CancellationToken cancellationToken)
     {
-        var id = Interlocked.Increment(ref _nextId);
         var budget = Settings.DeadlineFor(deadline);
         if (budget <= TimeSpan.Zero)
         {
             // E.g. a module passing on a deadline that has run out. Sent nowhere, so no provider
             // broke anything: named for the reader, not recorded in the ledger.
-            return Task.FromResult(BrokenPromise(id, PredictedRoute(sequence, id), budget));
+            var unsent = _pending.UnsentId();
+            return Task.FromResult(BrokenPromise(unsent, PredictedRoute(sequence, unsent), budget));
         }
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<Completion>(cancellationToken);
+        if (_pending.Rent(out var id) is not { } pending)
+            return Task.FromResult(Completion.Failed(_pending.UnsentId(), CompletionStatus.Overloaded, $"client@{_selfAddress}",
+                $"{PendingRequests.Capacity} requests are waiting on this node already"));
         var started = Stopwatch.GetTimestamp();
         // A client span (its parent: Activity.Current, e.g. the gateway's request or the request a
         // module serves) whose context the request carries to the router and the module.
@@ -141,34 +143,45 @@ internal sealed class GridClient : IExtension, IGridRuntime
         var request = new Complete(id, sequence, DeadlineClock.UnixMsAt(started) + (long)budget.TotalMilliseconds, capability,
             RequestNesting.HopsOfNextRequest, Stream: onPart is not null, Trace: span?.Context ?? default);
         span?.SetTag("promisegrid.request.id", id);
-        var pending = new PendingCompletion(request, PredictedRoute(sequence, id), started, budget) { OnPart = onPart, Span = span };
-        _pending[id] = pending;
-        _deadlines.Arm();
+        var task = pending.Fill(request, PredictedRoute(sequence, id), started, budget, onPart, span);
         if (cancellationToken.CanBeCanceled)
+        {
+            // Registered before the slot opens, so whoever ends the request disposes it; a token
+            // cancelled meanwhile finds the slot not yet open and is caught just below.
             pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) =>
             {
-                var (client, cancelled) = ((GridClient, PendingCompletion))state!;
-                if (!client._pending.TryRemove(cancelled.Request.Id, out _)) return;
-                cancelled.Span?.SetStatus(ActivityStatusCode.Error, "cancelled").Stop();
-                cancelled.TrySetCanceled(token);
-            }, (this, pending));
+                var slot = (PendingRequest)state!;
+                slot.TryCancel(slot.Id, token);
+            }, pending);
+        }
+        pending.Open();
+        if (cancellationToken.IsCancellationRequested) pending.TryCancel(id, cancellationToken);
+        _deadlines.Arm();
         Router.Tell(request, _replies);
-        return pending.Task;
+        return task;
     }
 
-    /// <summary>Ends a request this caller has just removed from the pending ones: ledger and log first, so they are up to date when the requester goes on.</summary>
-    private void End(PendingCompletion pending, Completion completion)
+    /// <summary>
+    /// Accounts for a request once it was claimed, on the thread pool before its caller's task
+    /// ends (so ledger and log are up to date when the requester goes on); <paramref name="outcome"/>
+    /// is null when its token cancelled it.
+    /// </summary>
+    private void Ended(PendingRequest pending, Completion? outcome)
     {
         pending.Cancellation.Dispose();
-        Account(completion, pending, pending.Started);
-        Timeline.Record(completion.Status, pending.Started);
+        if (outcome is null)
+        {
+            pending.Span?.SetStatus(ActivityStatusCode.Error, "cancelled").Stop();
+            return;
+        }
+        Account(outcome, pending, pending.Started);
+        Timeline.Record(outcome.Status, pending.Started);
         if (pending.Span is { } span)
         {
-            span.SetTag("promisegrid.status", completion.Status.ToString()).SetTag("promisegrid.provider", completion.Provider);
-            if (!completion.IsCompleted) span.SetStatus(ActivityStatusCode.Error, completion.Reason);
+            span.SetTag("promisegrid.status", outcome.Status.ToString()).SetTag("promisegrid.provider", outcome.Provider);
+            if (!outcome.IsCompleted) span.SetStatus(ActivityStatusCode.Error, outcome.Reason);
             span.Stop();
         }
-        pending.TrySetResult(completion);
     }
 
     /// <summary>The deadline sweep: ends every request whose deadline has passed as a broken promise; true while requests still wait.</summary>
@@ -176,10 +189,14 @@ internal sealed class GridClient : IExtension, IGridRuntime
     {
         if (_pending.IsEmpty) return false;
         var now = Stopwatch.GetTimestamp();
-        foreach (var (id, pending) in _pending)
+        foreach (var chunk in _pending.Chunks)
+        foreach (var pending in chunk)
         {
-            if (now < pending.DeadlineTimestamp) continue;
-            if (_pending.TryRemove(id, out _)) End(pending, BrokenPromise(id, pending.Route, pending.Budget));
+            var id = pending.Id;
+            // The deadline is read after the id: it is this request's, or a later one's if the
+            // request has ended meanwhile (then the claim below fails).
+            if (id <= 0 || now < pending.DeadlineTimestamp) continue;
+            pending.TryEnd(id, BrokenPromise(id, pending.Route, pending.Budget));
         }
         return !_pending.IsEmpty;
     }
@@ -188,7 +205,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
     /// Records the outcome in the ledger (rules: <see cref="PromiseLedger.OutcomeOf"/>) and logs a
     /// broken promise once, at WARNING, here on the requester's node.
     /// </summary>
-    private void Account(Completion completion, PendingCompletion pending, long started)
+    private void Account(Completion completion, PendingRequest pending, long started)
     {
         var outcome = PromiseLedger.OutcomeOf(completion.Status);
         if (outcome == PromiseOutcome.Kept)
@@ -220,7 +237,7 @@ internal sealed class GridClient : IExtension, IGridRuntime
     /// lost a race (see <see cref="PredictedRoute"/>) or routes changed, and the record is found
     /// by name instead.
     /// </summary>
-    private PromiseRecord? RecordOf(Completion completion, PendingCompletion pending)
+    private PromiseRecord? RecordOf(Completion completion, PendingRequest pending)
     {
         var sentTo = pending.Route;
         if (sentTo is not null && string.Equals(sentTo.ProviderName, completion.Provider, StringComparison.Ordinal))
@@ -247,19 +264,17 @@ internal sealed class GridClient : IExtension, IGridRuntime
                 frame, Settings.MaxSequenceBytes);
     }
 
-    private void Deliver(Completion completion)
-    {
-        if (_pending.TryRemove(completion.Id, out var pending)) End(pending, completion);
-    }
+    private void Deliver(Completion completion) => _pending.Find(completion.Id)?.TryEnd(completion.Id, completion);
 
     private void DeliverPart(CompletionPart part)
     {
-        if (!_pending.TryGetValue(part.Id, out var pending) || pending.OnPart is not { } onPart || part.Bytes.IsEmpty) return;
+        if (_pending.Find(part.Id) is not { } pending || part.Bytes.IsEmpty) return;
         // Parts arrive from one provider at a time, in order: the reply sink is told them in the
-        // order the provider sent them. The lock only keeps a part from racing a resend decision.
+        // order the provider sent them. The lock keeps a part from racing a resend decision, and
+        // from reaching a later request that reuses the slot (freeing takes the same lock).
         lock (pending)
         {
-            if (pending.Task.IsCompleted) return;
+            if (pending.Id != part.Id || pending.OnPart is not { } onPart) return;
             pending.PartBytes += part.Bytes.Length;
             onPart(part.Bytes);
         }
@@ -272,24 +287,26 @@ internal sealed class GridClient : IExtension, IGridRuntime
     /// </summary>
     private void ResendRequestsOf(Address node)
     {
-        foreach (var pending in _pending.Values)
+        foreach (var chunk in _pending.Chunks)
+        foreach (var pending in chunk)
         {
-            if (pending.Target != node || pending.Resends >= MaxResends || pending.Task.IsCompleted) continue;
+            var id = pending.Id;
+            if (id <= 0 || pending.Target != node || pending.Resends >= MaxResends) continue;
             lock (pending)
             {
+                if (pending.Id != id) continue; // ended meanwhile
                 if (pending.PartBytes > 0)
                 {
                     // Another provider would start over rather than continue the bytes already streamed.
-                    if (_pending.TryRemove(pending.Request.Id, out _))
-                        End(pending, Completion.Failed(pending.Request.Id, CompletionStatus.BrokenPromise, pending.Route?.ProviderName ?? "unknown",
-                            $"node {node} was lost after streaming {pending.PartBytes} bytes; a streamed request is not sent again"));
+                    pending.TryEnd(id, Completion.Failed(id, CompletionStatus.BrokenPromise, pending.Route?.ProviderName ?? "unknown",
+                        $"node {node} was lost after streaming {pending.PartBytes} bytes; a streamed request is not sent again"));
                     continue;
                 }
+                pending.Resends++;
+                pending.Route = PredictedRoute(pending.Request.Sequence, id);
+                _log.Info("request resent id={0} lost_node={1} resend={2}", id, node, pending.Resends);
+                Router.Tell(pending.Request, _replies);
             }
-            pending.Resends++;
-            pending.Route = PredictedRoute(pending.Request.Sequence, pending.Request.Id);
-            _log.Info("request resent id={0} lost_node={1} resend={2}", pending.Request.Id, node, pending.Resends);
-            Router.Tell(pending.Request, _replies);
         }
     }
 
@@ -312,22 +329,4 @@ internal sealed class GridClient : IExtension, IGridRuntime
             $"no completion within {budget.TotalMilliseconds:0} ms from {provider} (prefix '{prefix}')");
     }
 
-    /// <summary>One request waiting for its completion, and the route it was sent on.</summary>
-    private sealed class PendingCompletion(Complete request, Route? route, long started, TimeSpan budget)
-        : TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public Complete Request { get; } = request;
-        public long Started { get; } = started;
-        public TimeSpan Budget { get; } = budget;
-        /// <summary>When the deadline sweep ends the request (a <see cref="Stopwatch"/> timestamp).</summary>
-        public long DeadlineTimestamp { get; } = started + (long)(budget.TotalSeconds * Stopwatch.Frequency);
-        public CancellationTokenRegistration Cancellation;
-        public volatile Route? Route = route;
-        public Action<Sequence>? OnPart { get; init; }
-        /// <summary>The client span, when tracing is on; stopped when the request ends.</summary>
-        public Activity? Span { get; init; }
-        public long PartBytes;
-        public Address? Target => Route?.Node;
-        public int Resends;
-    }
 }

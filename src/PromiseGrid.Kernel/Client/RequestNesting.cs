@@ -28,9 +28,13 @@ internal static class RequestNesting
     /// request of <paramref name="hops"/>, and holds nothing else: it is made on a thread of its
     /// own with flow suppressed, so no caller's async-locals leak into modules through the cache.
     /// </summary>
-    public static ExecutionContext ContextServing(int hops)
+    public static ExecutionContext ContextServing(int hops) =>
+        (uint)hops < CachedContexts && Volatile.Read(ref Contexts[hops]) is { } cached ? cached : MakeContextServing(hops);
+
+    // Apart from ContextServing: the lambda's closure over hops would be allocated on entry to
+    // the method that declares it, on every request, cached context or not (32 B).
+    private static ExecutionContext MakeContextServing(int hops)
     {
-        if ((uint)hops < CachedContexts && Volatile.Read(ref Contexts[hops]) is { } cached) return cached;
         ExecutionContext? made = null;
         using (ExecutionContext.SuppressFlow())
         {

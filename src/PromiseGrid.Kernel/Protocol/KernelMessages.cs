@@ -31,8 +31,22 @@ internal interface IKernelMessage;
 internal sealed record Complete(long Id, Sequence Sequence, long DeadlineUnixMs, Capability? Capability = null, int Hops = 0,
     bool Stream = false, ActivityContext Trace = default) : IKernelMessage
 {
+    // Boxed: an ActivityContext is 40 B that every untraced request (the default) would carry
+    // as zeros; a reference to a box, null when untraced, is 8 (docs/architecture.md#the-client).
+    private readonly TraceBox? _trace = Trace == default ? null : new TraceBox(Trace);
+
+    /// <summary>The W3C trace context of the span that sent the request; <c>default</c> when untraced.</summary>
+    public ActivityContext Trace
+    {
+        get => _trace?.Context ?? default;
+        init => _trace = value == default ? null : new TraceBox(value);
+    }
+
     /// <summary>True when the request carries a trace context.</summary>
-    public bool IsTraced => Trace.TraceId != default;
+    public bool IsTraced => _trace is not null && _trace.Context.TraceId != default;
+
+    /// <summary>A trace context on the heap, compared by value so equal requests stay equal.</summary>
+    private sealed record TraceBox(ActivityContext Context);
 
     // Clamped: a deadline off the calendar (say, garbage from the wire) must not make
     // reading or logging the message throw.

@@ -20,16 +20,24 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     private readonly Dictionary<string, ServiceInfo> _services;
     private bool _disposed;
 
-    private ComposeCluster(string prefix, string stateDir, IReadOnlyList<string> composeFiles, Dictionary<string, ServiceInfo> services)
+    private readonly IReadOnlyDictionary<string, string> _variables;
+
+    private ComposeCluster(string prefix, string stateDir, IReadOnlyList<string> composeFiles,
+        IReadOnlyDictionary<string, string> variables, Dictionary<string, ServiceInfo> services)
     {
         Prefix = prefix;
         StateDir = stateDir;
         ComposeFiles = composeFiles;
+        _variables = variables;
         _services = services;
     }
 
-    /// <summary>Where one service runs: its namespace, its address and its gateway.</summary>
-    public sealed record ServiceInfo(string Service, string Namespace, string Address, Uri Gateway, int? Pid, bool Alive);
+    /// <summary>
+    /// Where one service runs: its namespace, its address and its gateway. <paramref name="Service"/>
+    /// is the instance (<c>node1</c>, or a replica <c>worker-3</c>), <paramref name="ComposeService"/>
+    /// the compose file's service it runs (<c>node1</c>, <c>worker</c>).
+    /// </summary>
+    public sealed record ServiceInfo(string Service, string ComposeService, string Namespace, string Address, Uri Gateway, int? Pid, bool Alive);
 
     /// <summary>Prefix of this cluster's namespace and link names (<c>pgt</c> and six hex digits).</summary>
     public string Prefix { get; }
@@ -57,7 +65,7 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     /// <paramref name="scale"/> (replicas SERVICE-1..SERVICE-N), starting every service.
     /// </summary>
     public static Task<ComposeCluster> UpScaledAsync(IReadOnlyDictionary<string, int> scale) =>
-        UpCoreAsync([], scale, waitHealthy: true, []);
+        UpCoreAsync([], scale, new Dictionary<string, string>(), waitHealthy: true, []);
 
     /// <summary>Runs <c>up --scale SERVICE=N</c> again: more replicas start, those above N stop and go.</summary>
     public async Task ScaleAsync(string service, int replicas)
@@ -74,22 +82,25 @@ public sealed partial class ComposeCluster : IAsyncDisposable
     /// returns once each answers /health with 200.
     /// </summary>
     public static Task<ComposeCluster> UpWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
-        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), waitHealthy: true, services);
+        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), new Dictionary<string, string>(), waitHealthy: true, services);
 
     /// <summary>
-    /// As <see cref="UpWithOverridesAsync"/>, but returns as soon as every node process is started
-    /// (<c>compose-netns up --no-wait</c>), for a caller that times the start itself.
+    /// <c>compose-netns up --file docker-compose.yml --file OVERRIDE... --scale SERVICE=N... --no-wait</c>
+    /// with <paramref name="variables"/> in the script's environment (the compose files'
+    /// <c>${VAR}</c>, on this and every later command): every service started, returning as soon
+    /// as every node process runs, for a caller that times the start itself.
     /// </summary>
-    public static Task<ComposeCluster> StartWithOverridesAsync(IEnumerable<string> overrideFiles, params string[] services) =>
-        UpCoreAsync(overrideFiles, new Dictionary<string, int>(), waitHealthy: false, services);
+    public static Task<ComposeCluster> StartScaledAsync(IEnumerable<string> overrideFiles, IReadOnlyDictionary<string, int> scale,
+        IReadOnlyDictionary<string, string> variables) =>
+        UpCoreAsync(overrideFiles, scale, variables, waitHealthy: false, []);
 
     private static async Task<ComposeCluster> UpCoreAsync(IEnumerable<string> overrideFiles, IReadOnlyDictionary<string, int> scale,
-        bool waitHealthy, string[] services)
+        IReadOnlyDictionary<string, string> variables, bool waitHealthy, string[] services)
     {
         var prefix = PrefixFamily + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray(), 0, 3);
         var stateDir = Path.Combine(Path.GetTempPath(), "promisegrid-netns", prefix);
         string[] files = [Path.Combine(RepoPaths.Root, "docker-compose.yml"), .. overrideFiles.Select(Path.GetFullPath)];
-        var cluster = new ComposeCluster(prefix, stateDir, files, []);
+        var cluster = new ComposeCluster(prefix, stateDir, files, variables, []);
         try
         {
             // Leftovers of test runs that died before disposing: half an hour old, nodes and all.
@@ -195,6 +206,7 @@ public sealed partial class ComposeCluster : IAsyncDisposable
             var pid = entry.GetProperty("pid");
             _services[name] = new ServiceInfo(
                 name,
+                entry.GetProperty("compose_service").GetString()!,
                 entry.GetProperty("namespace").GetString()!,
                 entry.GetProperty("address").GetString()!,
                 new Uri(entry.GetProperty("gateway").GetString()!),
@@ -230,6 +242,7 @@ public sealed partial class ComposeCluster : IAsyncDisposable
             // The compose files mount ${PG_CERTS:-./deploy/certs} at /certs: this cluster's own certificates.
             ["PG_CERTS"] = CertsDir,
         };
+        foreach (var (name, value) in _variables) environment[name] = value;
         var ran = await Command.TryRunAsync(RepoPaths.Root, environment, python,
             [Path.Combine(RepoPaths.Root, "deploy", "compose-netns"), "--prefix", Prefix, "--state", StateDir, .. args], ScriptTimeout);
         if (ran.ExitCode != 0)

@@ -9,11 +9,11 @@ namespace PromiseGrid.Node.Tests.Scale;
 /// <summary>
 /// The twelve-node grid of <see cref="ScaleTopology"/>, started at once by deploy/compose-netns
 /// (real node processes, each in its own network namespace, mutual TLS between them), and the
-/// measurements made on it, each into <see cref="Report"/>. Needs root.
+/// measurements made on it, each into <see cref="Report"/>. The nodes measured are the ones
+/// compose-netns reports running after <c>up --scale worker=9</c>. Needs root.
 /// </summary>
 public sealed class ScaleMeasurement : IAsyncDisposable
 {
-    private const string Victim = "worker9";
     // Polls are requests too: eleven nodes polled every 20 ms is 550 requests/s on the
     // machine under measurement, which is as much as it should carry for a 20 ms resolution.
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
@@ -21,17 +21,20 @@ public sealed class ScaleMeasurement : IAsyncDisposable
 
     private readonly ScaleOptions _options;
     private readonly Action<string> _log;
-    private readonly string _folder;
+    // The node killed and started again: the last worker replica.
+    private readonly string _victim;
 
-    private ScaleMeasurement(ComposeCluster cluster, ScaleOptions options, Action<string> log, string folder, double loadBefore)
+    private ScaleMeasurement(ComposeCluster cluster, ScaleOptions options, Action<string> log, IReadOnlyList<string> services, string victim,
+        double loadBefore)
     {
         Cluster = cluster;
         _options = options;
         _log = log;
-        _folder = folder;
+        Services = services;
+        _victim = victim;
         Report = new ScaleReport
         {
-            Nodes = ScaleTopology.Services.Length,
+            Nodes = services.Count,
             Started = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"),
             LoadAverageBefore = loadBefore,
         };
@@ -41,24 +44,31 @@ public sealed class ScaleMeasurement : IAsyncDisposable
 
     public ScaleReport Report { get; }
 
-    private static IReadOnlyList<string> Services => ScaleTopology.Services;
+    /// <summary>Every node compose-netns started, in the compose file's order (seeds, then the workers).</summary>
+    private IReadOnlyList<string> Services { get; }
 
     /// <summary>Starts all twelve nodes at once and waits until each sees all twelve Up (<see cref="ScaleReport.AllUpSeconds"/>).</summary>
     public static async Task<ScaleMeasurement> StartAsync(ScaleOptions options, Action<string> log)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "promisegrid-scale-" + Guid.NewGuid().ToString("N")[..8]);
-        var overrideFile = ScaleTopology.WriteOverride(folder);
         var loadBefore = NodeProcessStats.LoadAverage();
-        var cluster = await ComposeCluster.StartWithOverridesAsync([overrideFile], [.. Services]);
-        var measurement = new ScaleMeasurement(cluster, options, log, folder, loadBefore);
+        var cluster = await ScaleTopology.StartAsync();
+        ScaleMeasurement? measurement = null;
         try
         {
+            var running = await cluster.StatusAsync();
+            var workers = running.Where(s => s.ComposeService == ScaleTopology.WorkerService).Select(s => s.Service).ToList();
+            if (workers.Count != ScaleTopology.WorkerReplicas)
+                throw new InvalidOperationException($"compose-netns reports {workers.Count} replicas of {ScaleTopology.WorkerService} " +
+                    $"after --scale {ScaleTopology.WorkerService}={ScaleTopology.WorkerReplicas}: {string.Join(", ", running.Select(s => s.Service))}");
+            log($"compose-netns started {running.Count} nodes: {string.Join(", ", running.Select(s => $"{s.Service} {s.Address} pid {s.Pid}"))}");
+            measurement = new ScaleMeasurement(cluster, options, log, [.. running.Select(s => s.Service)], workers[^1], loadBefore);
             await measurement.WaitAllUpAsync();
             return measurement;
         }
         catch
         {
-            await measurement.DisposeAsync();
+            if (measurement is null) await cluster.DisposeAsync();
+            else await measurement.DisposeAsync();
             throw;
         }
     }
@@ -209,16 +219,17 @@ public sealed class ScaleMeasurement : IAsyncDisposable
     /// <summary>SIGKILLs a worker that serves a route of its own and times until every other node stops routing to it, then until it is removed.</summary>
     public async Task MeasureKillAsync()
     {
-        await RegisterAndWaitAsync(Victim, "victim");
-        var pid = Cluster.InfoOf(Victim).Pid ?? throw new InvalidOperationException($"{Victim} is not running");
-        var victimAddress = $"akka.ssl.tcp://promisegrid@{Victim}:4053";
+        await RegisterAndWaitAsync(_victim, "victim");
+        var pid = Cluster.InfoOf(_victim).Pid ?? throw new InvalidOperationException($"{_victim} is not running");
+        // A replica advertises its own address (compose-netns sets PG_HOST to it, as the worker's entrypoint does in Docker).
+        var victimAddress = $"akka.ssl.tcp://promisegrid@{Cluster.InfoOf(_victim).Address}:4053";
         var clock = Stopwatch.StartNew();
         using (var process = Process.GetProcessById(pid)) process.Kill(); // SIGKILL on Linux
-        _killed = Victim;
-        var others = Services.Where(s => s != Victim).ToList();
+        _killed = _victim;
+        var others = Services.Where(s => s != _victim).ToList();
         var outOfUse = await Task.WhenAll(others.Select(s => UntilStatusAsync(s, "victim/x", HttpStatusCode.NotFound, clock, _options.RouteTimeout)));
         Report.KilledOutOfUseSeconds = outOfUse.Max().TotalSeconds;
-        var removed = await Task.WhenAll(others.Select(s => UntilAsync(async () => !(await MembersAsync(s)).Any(m => m.Address == victimAddress), clock, _options.RouteTimeout, $"{s} still lists {Victim}")));
+        var removed = await Task.WhenAll(others.Select(s => UntilAsync(async () => !(await MembersAsync(s)).Any(m => m.Address == victimAddress), clock, _options.RouteTimeout, $"{s} still lists {_victim}")));
         Report.KilledRemovedSeconds = removed.Max().TotalSeconds;
         _log($"kill: routes out of use after {Report.KilledOutOfUseSeconds:0.0} s, removed after {Report.KilledRemovedSeconds:0.0} s");
     }
@@ -236,6 +247,9 @@ public sealed class ScaleMeasurement : IAsyncDisposable
     private string? _killed;
 
     private bool IsRunning(string service) => service != _killed;
+
+    /// <summary>Whether the node process compose-netns last reported for <paramref name="service"/> still exists.</summary>
+    private bool IsAlive(string service) => Cluster.InfoOf(service).Pid is { } pid && Directory.Exists($"/proc/{pid}");
 
     private async Task<Dictionary<string, int>> PidsAsync() =>
         (await Cluster.StatusAsync()).Where(s => s.Alive && s.Pid is not null).ToDictionary(s => s.Service, s => s.Pid!.Value);
@@ -297,6 +311,13 @@ public sealed class ScaleMeasurement : IAsyncDisposable
         {
             // A short deadline: a request routed to a node that just died waits no longer than this.
             (last, lastText) = await CompleteAsync(service, sequence, 250);
+            // No answer from a node whose process is gone (e.g. downed by the cluster, exit 4):
+            // fail now with its last words rather than poll a dead gateway until the timeout.
+            if (last is null && !IsAlive(service))
+            {
+                var log = (await Cluster.LogOf(service)).TrimEnd().Split('\n');
+                throw new InvalidOperationException($"{service} exited while polling {sequence}; last lines of its log:\n{string.Join('\n', log.TakeLast(5))}");
+            }
             return last == wanted;
         }, clock, timeout, () => $"{sequence} through {service}: wanted {(int)wanted}, last {(int?)last} {lastText}", interval ?? PollInterval);
     }
@@ -318,19 +339,6 @@ public sealed class ScaleMeasurement : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Report.LoadAverageAfter = NodeProcessStats.LoadAverage();
-        try
-        {
-            await Cluster.DisposeAsync();
-        }
-        finally
-        {
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        await Cluster.DisposeAsync();
     }
 }

@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace PromiseGrid.Node.Tests;
 
 /// <summary>
-/// Twelve real nodes started at once (deploy/compose-netns, one network namespace each, mutual
-/// TLS), measured: all Up, route replication with and without 10,000 routes per node, a killed
+/// Twelve real nodes started at once as a user starts them, <c>deploy/compose-netns up --scale
+/// worker=9</c> (node1..node3 and nine worker replicas of docker-compose.yml, one network namespace
+/// each, mutual TLS; ScaleTopology), measured: all Up, route replication with and without 10,000 routes per node, a killed
 /// node's routes, completions through every gateway, memory and idle CPU (needs root, as in CI).
 /// The bounds are far above what the development machine measured under load (README,
 /// Performance), so only a real regression fails this, never a busy machine.
@@ -37,6 +38,7 @@ public sealed class TwelveNodeGridTests(ITestOutputHelper output)
                 await grid.MeasureRouteUsableAsync("s", options.Registrations, report.RouteUsableWithBulkMs);
             }
         }
+        Assert.Equal(12, report.Nodes);
         var markdown = report.ToMarkdown();
         Log(markdown);
         if (Environment.GetEnvironmentVariable("PG_SCALE_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, markdown);
