@@ -35,10 +35,16 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
     public static readonly LWWDictionaryKey<string, NodeRoutes> RoutesKey = new("promisegrid-routes");
 
     /// <summary>
-    /// How often a router tells the others which version of its routes is current, so one that
-    /// missed a change (a dropped connection) asks for a snapshot within this time.
+    /// How long after a change of its routes a router tells the others which version is current,
+    /// so one that missed a change (a dropped connection) asks for a snapshot within this time.
     /// </summary>
     public static readonly TimeSpan AnnounceInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often a router tells the others its version with no change at all: the last resort if an
+    /// announcement after a change was lost too. Rare, so an idle grid sends next to nothing.
+    /// </summary>
+    public static readonly TimeSpan IdleAnnounceInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a leaving node waits for the others to confirm they dropped its routes.</summary>
     public static readonly TimeSpan WithdrawTimeout = TimeSpan.FromSeconds(3);
@@ -97,6 +103,9 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private const string IdleAnnounceKey = "announce-idle";
+    private const string AnnounceAfterChangeKey = "announce-after-change";
+
     public static Props Props(GridSettings settings, RouteTable table, PromiseLedger ledger, Action<Address> onNodeLost) =>
         Akka.Actor.Props.Create(() => new RouterActor(settings, table, ledger, onNodeLost));
 
@@ -109,7 +118,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(RoutesKey, Self));
-        if (_syncs) Timers.StartPeriodicTimer(AnnounceTick.Instance, AnnounceTick.Instance, AnnounceInterval);
+        if (_syncs) Timers.StartPeriodicTimer(IdleAnnounceKey, AnnounceTick.Instance, IdleAnnounceInterval);
     }
 
     protected override void PostStop() => _cluster?.Unsubscribe(Self);
@@ -150,8 +159,7 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
                 OnAck(Sender.Path.Address, ack);
                 break;
             case AnnounceTick:
-                if (_publisher is not null)
-                    foreach (var node in _remote!.SyncingMembers()) RouterOf(node).Tell(_publisher.Announce(wantsAck: false));
+                foreach (var node in _remote!.SyncingMembers()) RouterOf(node).Tell(_publisher!.Announce(wantsAck: false));
                 break;
             case WithdrawTimeoutTick:
                 FinishWithdrawal("timeout");
@@ -168,6 +176,9 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
             case ClusterEvent.ReachableMember reachable:
                 if (_remote!.Reachable(reachable.Member.Address))
                 {
+                    // Changes sent while the connection was down may be lost: say what is current.
+                    if (_syncs && _remote.Syncs(reachable.Member.Address))
+                        RouterOf(reachable.Member.Address).Tell(_publisher!.Announce(wantsAck: false));
                     Rebuild();
                     _log.Info("routes restored node={0} reason=reachable routes={1}", reachable.Member.Address, _snapshot.ValueCount);
                 }
@@ -548,6 +559,8 @@ internal sealed class RouterActor : UntypedActor, IWithTimers
                 var router = RouterOf(node);
                 foreach (var delta in deltas) router.Tell(delta);
             }
+            if (deltas.Count > 0 && !Timers.IsTimerActive(AnnounceAfterChangeKey))
+                Timers.StartSingleTimer(AnnounceAfterChangeKey, AnnounceTick.Instance, AnnounceInterval);
         }
         if (_writesReplicatedMap) WriteReplicatedMap(withdrawal, entries);
     }
