@@ -43,10 +43,11 @@ public sealed class TwelveNodeGridTests(ITestOutputHelper output)
         Log(markdown);
         if (Environment.GetEnvironmentVariable("PG_SCALE_REPORT") is { Length: > 0 } file) await File.WriteAllTextAsync(file, markdown);
 
-        // Measured on the 2-core development machine at load average 70 to 160 (README,
-        // Performance: Twelve nodes): all Up 48-106 s, route p99 0.8-1.6 s (with 1,000 routes per
-        // node p50 2.8-3.5 s, p99 9.6-31.6 s), killed node's routes out of use 5.8-7.0 s, removed 19-22 s,
-        // 224-535 completions/s, idle RSS 158-191 MiB (290-348 MiB with 12,000 routes).
+        // Measured on the 2-core development machine under load (README, Performance: Twelve
+        // nodes; load average 4 to 56): all Up 25-48 s, route p99 0.5-1.1 s (with 10,000 routes per
+        // node 0.6 s), 120,000 routes usable everywhere 14 s, killed node's routes out of use 6-8 s,
+        // removed 19-22 s, 380-1,053 completions/s, idle RSS 158-191 MiB (about 400 MiB with 120,000
+        // routes). The bounds are several times that, so only a regression fails here.
         Assert.InRange(report.AllUpSeconds, 0, 180);
         Assert.InRange(ScaleReport.Percentile(report.RouteUsableMs, 99), 0, 10_000);
         Assert.InRange(report.KilledOutOfUseSeconds, 0, 30);
@@ -56,10 +57,8 @@ public sealed class TwelveNodeGridTests(ITestOutputHelper output)
         Assert.All(report.IdleRssBytes.Values, rss => Assert.InRange(rss, 0, 512L << 20));
         if (options.BulkRoutesPerNode > 0)
         {
-            Assert.InRange(report.BulkUsableSeconds, 0, 300);
-            // The tail is not bounded here beyond the measurement's own 90 s per route: with
-            // 12,000 routes in the grid one route in 30 took 31.6 s in one run (README).
-            Assert.InRange(ScaleReport.Percentile(report.RouteUsableWithBulkMs, 50), 0, 15_000);
+            Assert.InRange(report.BulkUsableSeconds, 0, 180);
+            Assert.InRange(ScaleReport.Percentile(report.RouteUsableWithBulkMs, 99), 0, 10_000);
             Assert.All(report.BulkRssBytes.Values, rss => Assert.InRange(rss, 0, 1L << 30));
         }
     }
