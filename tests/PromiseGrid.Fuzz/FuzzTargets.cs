@@ -49,7 +49,9 @@ public static class FuzzTargets
         KernelMessageSerializer.CompletionPartManifest, KernelMessageSerializer.RegisterManifest,
         KernelMessageSerializer.RegisteredManifest, KernelMessageSerializer.RegistrationRefusedManifest,
         KernelMessageSerializer.UnregisterManifest, KernelMessageSerializer.UnregisteredManifest,
-        KernelMessageSerializer.NodeRoutesManifest, "?",
+        KernelMessageSerializer.NodeRoutesManifest, KernelMessageSerializer.RoutesDeltaManifest,
+        KernelMessageSerializer.RoutesSnapshotManifest, KernelMessageSerializer.RoutesRequestManifest,
+        KernelMessageSerializer.RoutesVersionManifest, KernelMessageSerializer.RoutesAckManifest, "?",
     ];
 
     // FromBinary and ToBinary use no part of the actor system (KernelMessageSerializer.cs), so

@@ -94,6 +94,13 @@ internal static class Seeds
             ["unregistered"] = new Unregistered(route.Prefix, true),
             ["node-routes"] = new NodeRoutes("akka.tcp://promisegrid@127.0.0.1:4053", 42,
                 [new RouteEntry(route.Prefix, "echo", "/user/echo", true)]),
+            ["routes-delta"] = new RoutesDelta("akka.tcp://promisegrid@127.0.0.1:4053", 42, 3,
+                [new RouteEntry(route.Prefix, "echo", "/user/echo", true)], [new RouteEntry(hi, "", "/user/old", false)]),
+            ["routes-snapshot"] = new RoutesSnapshot("akka.tcp://promisegrid@127.0.0.1:4053", 42, 3, 1, true,
+                [new RouteEntry(route.Prefix, "echo", "/user/echo", true)]),
+            ["routes-request"] = new RoutesRequest(42, -1),
+            ["routes-version"] = new RoutesVersion("akka.tcp://promisegrid@127.0.0.1:4053", 42, 3, true),
+            ["routes-ack"] = new RoutesAck(42, 3),
         }));
 
         Save(corpus, "gpt", Texts(new()
