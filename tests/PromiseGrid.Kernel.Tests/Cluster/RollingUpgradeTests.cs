@@ -9,11 +9,13 @@ namespace PromiseGrid.Kernel.Tests.Cluster;
 
 /// <summary>
 /// A rolling upgrade in one process (docs/wire.md#rolling-upgrades): one cluster over loopback of
-/// two nodes of the current release (wire format 4, A and C) and one of the previous (B: the v3
-/// serializer frozen as it shipped, registered as serializer 150, and no wire role), with tracing
-/// on. Completions cross between every pair both ways; a traced request to B arrives because A's
-/// router takes the trace context off (B's reader refuses version 4), while between A and C the
-/// trace context travels and C's module span continues A's trace.
+/// two nodes of the current release (wire format 5, A and C) and one of an older one (B: the v3
+/// serializer frozen as it shipped, registered as serializer 150, and no wire role, so its router
+/// keeps to the replicated route map), with tracing on. Completions cross between every pair both
+/// ways: B's routes reach A and C through the map, and theirs reach B because they write the map
+/// too while B is a member; A and C send each other route sync. A traced request to B arrives
+/// because A's router takes the trace context off (B's reader refuses version 4), while between A
+/// and C the trace context travels and C's module span continues A's trace.
 /// </summary>
 public sealed class RollingUpgradeTests : Akka.TestKit.Xunit2.TestKit
 {
@@ -51,7 +53,7 @@ public sealed class RollingUpgradeTests : Akka.TestKit.Xunit2.TestKit
     private ActorSystem A => Sys;
 
     [Fact]
-    public async Task Nodes_of_wire_3_and_wire_4_complete_each_others_requests_with_tracing_on()
+    public async Task Nodes_of_an_older_release_and_the_current_one_complete_each_others_requests_with_tracing_on()
     {
         var previous = ActorSystem.Create("promisegrid",
             ConfigurationFactory.ParseString(PreviousRelease).WithFallback(ConfigurationFactory.ParseString(ClusterConfig)).WithFallback(GridSettings.DefaultConfig()));
