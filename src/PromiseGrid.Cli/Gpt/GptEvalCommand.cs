@@ -53,6 +53,12 @@ public static class GptEvalCommand
             HelpName = "n",
             CustomParser = r => GptOptionParsers.Int(r, "--adapt-stride", 1),
         };
+        var maxBytes = new Option<int?>("--max-bytes")
+        {
+            Description = "Score only the first n bytes of the part, for a quicker estimate (default: every byte)",
+            HelpName = "n",
+            CustomParser = r => GptOptionParsers.Int(r, "--max-bytes", 1),
+        };
         var command = new Command("eval",
             "Print the model's cross-entropy on a file in bits per byte (lower is better; 8 is a uniform guess). By default only the "
             + $"held-out last {GptCorpus.HeldOutPercent}% of the file is scored, every byte of it. The text is cut into "
@@ -60,7 +66,7 @@ public static class GptEvalCommand
             + "first byte from the byte just before it (the file's first byte, with --whole, from a newline). "
             + "With --adapt, a second line gives the figure of a model that learns as it reads, as compressors do.")
         {
-            model, corpus, whole, validation, adapt, adaptRate, adaptStride,
+            model, corpus, whole, validation, adapt, adaptRate, adaptStride, maxBytes,
         };
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
@@ -87,17 +93,19 @@ public static class GptEvalCommand
             GptCorpus.RequireBytes(bytes[from..], char.ToUpperInvariant(what[0]) + what[1..]);
 
             ct.ThrowIfCancellationRequested();
-            var bits = Trainer.Evaluate(gpt, bytes.Span, from);
-            var scored = Trainer.ScoredBytes(bytes.Length, from);
+            var limit = parseResult.GetValue(maxBytes) ?? long.MaxValue;
+            var bits = Trainer.Evaluate(gpt, bytes.Span, from, maxBytes: limit);
+            var scored = Trainer.ScoredBytes(bytes.Length, from, limit);
+            var which = scored == bytes.Length - from ? $"all {scored:N0}" : $"the first {scored:N0}";
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{bits:0.0000} bits/byte over all {scored:N0} bytes of {what}")).ConfigureAwait(false);
+                $"{bits:0.0000} bits/byte over {which} bytes of {what}")).ConfigureAwait(false);
             if (!adaptive) return ExitCodes.Ok;
 
             var learningRate = rate ?? DefaultAdaptLearningRate;
             var clock = Stopwatch.StartNew();
-            var score = AdaptiveEvaluation.Evaluate(gpt, bytes.Span, from, (float)learningRate, strideBytes, cancellationToken: ct);
+            var score = AdaptiveEvaluation.Evaluate(gpt, bytes.Span, from, (float)learningRate, strideBytes, limit, ct);
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{score.BitsPerByte:0.0000} bits/byte over all {score.ScoredBytes:N0} bytes of {what}, adapting (--adapt-lr {learningRate:G3}, "
+                $"{score.BitsPerByte:0.0000} bits/byte over {which} bytes of {what}, adapting (--adapt-lr {learningRate:G3}, "
                 + $"a step every {strideBytes} bytes: {score.Steps:N0} steps in {clock.Elapsed.TotalSeconds:0} s)")).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, cancellationToken));
