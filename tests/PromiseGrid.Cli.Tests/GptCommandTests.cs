@@ -104,9 +104,14 @@ public sealed class GptCommandTests : IDisposable
         // The validation part, to choose --adapt-lr and --adapt-stride by, is scored in the light of the training part only.
         var validation = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--validation", "--adapt");
         Assert.Matches(new Regex(@"^\d\.\d{4} bits/byte over all 264 bytes of the validation part \(5% before the last 10%\) of .*\n"
-            + @"\d\.\d{4} bits/byte over all 264 bytes of the validation part .*, adapting \(--adapt-lr 0\.001, a step every 16 bytes: 17 steps in \d+ s\)\n$"), validation.StdoutText);
-        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text.AsSpan(0, 4752), 4488, 1e-3f, 16).BitsPerByte,
+            + @"\d\.\d{4} bits/byte over all 264 bytes of the validation part .*, adapting \(--adapt-lr 0\.00003, a step every 16 bytes: 17 steps in \d+ s\)\n$"), validation.StdoutText);
+        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text.AsSpan(0, 4752), 4488, 3e-5f, 16).BitsPerByte,
             double.Parse(validation.StdoutText.Split('\n')[1][..6], CultureInfo.InvariantCulture), 0.00006);
+
+        // --max-bytes scores the first n bytes of the part, and says so on both lines.
+        var first = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--adapt", "--max-bytes", "100");
+        Assert.Equal(2, Regex.Matches(first.StdoutText, "bits/byte over the first 100 bytes of the held-out last 10% of ").Count);
+        Assert.Equal(Trainer.Evaluate(GptCheckpoint.Load(model), text, 4752, maxBytes: 100), double.Parse(first.StdoutText[..6], CultureInfo.InvariantCulture), 0.00006);
     }
 
     [Theory]
