@@ -83,6 +83,51 @@ public sealed class GptCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Eval_adapt_prints_the_static_figure_then_the_adaptive_one_over_the_same_bytes()
+    {
+        var model = PathOf("m.safetensors");
+        await TrainAsync(model, "--steps", "40", "--eval-every", "20");
+        var plain = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus);
+
+        var eval = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--adapt", "--adapt-lr", "1e-2", "--adapt-stride", "8");
+        var lines = eval.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        // The first line is eval's without --adapt, unchanged; the second scores the same 528 bytes.
+        Assert.Equal(plain.StdoutText.TrimEnd('\n'), lines[0]);
+        var adaptive = Regex.Match(lines[1], @"^(\d\.\d{4}) bits/byte over all 528 bytes of the held-out last 10% of .*, adapting \(--adapt-lr 0\.01, a step every 8 bytes: 66 steps in \d+ s\)$");
+        Assert.True(adaptive.Success, lines[1]);
+        // The figure is the library's (AdaptiveEvaluationTests shows it learning and never peeking).
+        var adaptiveBits = double.Parse(adaptive.Groups[1].Value, CultureInfo.InvariantCulture);
+        var text = File.ReadAllBytes(_corpus);
+        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text, 4752, 1e-2f, 8).BitsPerByte, adaptiveBits, 0.00006);
+
+        // The validation part, to choose --adapt-lr and --adapt-stride by, is scored in the light of the training part only.
+        var validation = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--validation", "--adapt");
+        Assert.Matches(new Regex(@"^\d\.\d{4} bits/byte over all 264 bytes of the validation part \(5% before the last 10%\) of .*\n"
+            + @"\d\.\d{4} bits/byte over all 264 bytes of the validation part .*, adapting \(--adapt-lr 0\.00003, a step every 16 bytes: 17 steps in \d+ s\)\n$"), validation.StdoutText);
+        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text.AsSpan(0, 4752), 4488, 3e-5f, 16).BitsPerByte,
+            double.Parse(validation.StdoutText.Split('\n')[1][..6], CultureInfo.InvariantCulture), 0.00006);
+
+        // --max-bytes scores the first n bytes of the part, and says so on both lines.
+        var first = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--adapt", "--max-bytes", "100");
+        Assert.Equal(2, Regex.Matches(first.StdoutText, "bits/byte over the first 100 bytes of the held-out last 10% of ").Count);
+        Assert.Equal(Trainer.Evaluate(GptCheckpoint.Load(model), text, 4752, maxBytes: 100), double.Parse(first.StdoutText[..6], CultureInfo.InvariantCulture), 0.00006);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--adapt", "--adapt-stride", "17" }, "pgrid: --adapt-stride 17 is longer than the model's context (16 bytes): the scored bytes must fit in one window")]
+    [InlineData(new[] { "--adapt-lr", "1e-3" }, "pgrid: --adapt-lr and --adapt-stride set up --adapt: add --adapt")]
+    [InlineData(new[] { "--adapt", "--adapt-lr", "-1" }, "pgrid: --adapt-lr must be a number ≥ 0, got '-1' (see 'pgrid gpt eval --help')")]
+    [InlineData(new[] { "--whole", "--validation" }, "pgrid: --whole and --validation name different parts: give one of them")]
+    public async Task Bad_eval_options_are_one_clear_error_line(string[] options, string error)
+    {
+        var model = PathOf("m.safetensors");
+        await TrainAsync(model, "--steps", "1");
+        var result = await Cli.RunAsync(["gpt", "eval", "--model", model, "--corpus", _corpus, .. options]);
+        Assert.Equal((2, error), (result.ExitCode, result.SingleErrorLine()));
+    }
+
+    [Fact]
     public async Task A_run_stopped_early_and_resumed_writes_the_same_file_as_a_run_straight_through()
     {
         var straight = PathOf("straight.safetensors");

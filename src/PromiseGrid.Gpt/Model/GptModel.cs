@@ -156,6 +156,20 @@ public sealed class GptModel
         return (float)(total / bt);
     }
 
+    /// <summary>
+    /// The natural log-probability the last forward pass with targets gave each target, [B,T] in
+    /// row order: computed from the weights as they were at that forward, so a later
+    /// <see cref="Backward"/> or optimizer step does not change them.
+    /// </summary>
+    public ReadOnlySpan<double> TargetLogProbabilities
+    {
+        get
+        {
+            var a = _acts ?? throw new InvalidOperationException("Forward has not run.");
+            return a.RowLogProbabilities.AsSpan(0, a.Batch * a.Time);
+        }
+    }
+
     /// <summary>The logits of position t of sequence b after a forward pass without targets.</summary>
     public ReadOnlySpan<float> Logits(int b, int t)
     {

@@ -69,8 +69,20 @@ public sealed class Trainer
             corpus.Slice(start, Window).CopyTo(_inputs.AsSpan(b * Window));
             corpus.Slice(start + 1, Window).CopyTo(_targets.AsSpan(b * Window));
         }
+        return StepOn(_inputs, _targets, batch, Window);
+    }
+
+    /// <summary>
+    /// One optimisation step on the given windows (<paramref name="inputs"/> and their next bytes
+    /// <paramref name="targets"/>, each [<paramref name="batch"/>, <paramref name="time"/>]): forward,
+    /// backward, clipping, AdamW at the scheduled rate. Returns the mean loss in nats of the forward,
+    /// which ran before the update; <see cref="GptModel.TargetLogProbabilities"/> then holds its
+    /// per-byte figures (what <see cref="AdaptiveEvaluation"/> scores).
+    /// </summary>
+    public float StepOn(ReadOnlySpan<byte> inputs, ReadOnlySpan<byte> targets, int batch, int time)
+    {
         _model.ZeroGradients();
-        float loss = _model.Forward(_inputs, _targets, batch, Window);
+        float loss = _model.Forward(inputs, targets, batch, time);
         _model.Backward();
         LastGradientNorm = GradientClipping.ClipByGlobalNorm(_model.Gradients, Options.ClipNorm);
         Optimizer.Step(Schedule.At(Step));
