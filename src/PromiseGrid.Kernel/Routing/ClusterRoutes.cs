@@ -96,47 +96,39 @@ internal sealed class ClusterRoutes(IActorRefProvider provider, Address self, Fu
     public bool Reachable(Address node) => _unreachable.Remove(node);
 
     /// <summary>How many routes are held for <paramref name="node"/>.</summary>
-    public int RouteCount(Address node) => Source(node) switch
-    {
-        SyncedNodeRoutes synced => synced.Count,
-        (NodeRoutes entry, List<Route> _) => entry.Routes.Length,
-        _ => 0,
-    };
+    public int RouteCount(Address node) => Held(node)?.Count ?? 0;
 
     /// <summary>The incarnation whose routes are held for <paramref name="node"/>, if any.</summary>
-    public long? IncarnationOf(Address node) => Source(node) switch
-    {
-        SyncedNodeRoutes synced => synced.Incarnation,
-        (NodeRoutes entry, List<Route> _) => entry.Incarnation,
-        _ => null,
-    };
+    public long? IncarnationOf(Address node) => Held(node)?.Incarnation;
 
     /// <summary>Whether the routes held for <paramref name="node"/> are in use (member, same incarnation, reachable).</summary>
-    public bool IsActive(Address node) =>
-        IncarnationOf(node) is { } incarnation && _members.TryGetValue(node, out var uid) && uid == incarnation && !_unreachable.Contains(node);
+    public bool IsActive(Address node) => Held(node) is { } held && IsActive(node, held.Incarnation);
 
     /// <summary>Every other node's route, and whether it is in use (member, same incarnation, reachable).</summary>
     public IEnumerable<(Route Route, bool Active)> Routes()
     {
         foreach (var node in _synced.Keys.Union(_replicated.Keys))
         {
-            var (incarnation, routes) = Source(node) switch
-            {
-                SyncedNodeRoutes synced => (synced.Incarnation, synced.Routes),
-                (NodeRoutes entry, List<Route> list) => (entry.Incarnation, (IEnumerable<Route>)list),
-                _ => (0L, []),
-            };
-            var active = _members.TryGetValue(node, out var uid) && uid == incarnation && !_unreachable.Contains(node);
-            foreach (var route in routes) yield return (route, active);
+            if (Held(node) is not { } held) continue;
+            var active = IsActive(node, held.Incarnation);
+            foreach (var route in held.Routes) yield return (route, active);
         }
     }
 
+    private bool IsActive(Address node, long incarnation) =>
+        _members.TryGetValue(node, out var uid) && uid == incarnation && !_unreachable.Contains(node);
+
+    /// <summary>One node's routes as held, whichever source they came from.</summary>
+    private readonly record struct HeldRoutes(long Incarnation, int Count, IEnumerable<Route> Routes);
+
     /// <summary>Route sync for a member that takes part in it (or held from it before), else the replicated map.</summary>
-    private object? Source(Address node)
+    private HeldRoutes? Held(Address node)
     {
         if (_synced.TryGetValue(node, out var synced) && synced.Version >= 0 && (Syncs(node) || !_replicated.ContainsKey(node)))
-            return synced;
-        return _replicated.TryGetValue(node, out var replicated) ? replicated : null;
+            return new HeldRoutes(synced.Incarnation, synced.Count, synced.Routes);
+        return _replicated.TryGetValue(node, out var replicated)
+            ? new HeldRoutes(replicated.Entry.Incarnation, replicated.Routes.Count, replicated.Routes)
+            : null;
     }
 
     private Route ToRoute(Address node, RouteEntry entry) =>
