@@ -5,6 +5,6 @@ global using PromiseGrid.Kernel.Client;
 global using PromiseGrid.Kernel.Modules;
 global using PromiseGrid.Kernel.Protocol;
 global using PromiseGrid.Kernel.Routing;
-global using PromiseGrid.Tests.Shared;
+global using PromiseGrid.Shared;
 global using Xunit;
 global using Xunit.Abstractions;

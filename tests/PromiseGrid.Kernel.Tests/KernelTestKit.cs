@@ -7,7 +7,7 @@ namespace PromiseGrid.Kernel.Tests;
 /// <summary>
 /// PromiseGrid.TestKit's <see cref="GridTestKit"/> (a system running the grid, module start,
 /// status assertions) plus what only the kernel's own tests need: route lookups, raw
-/// registrations and deadlines. In-process cluster tests start from tests/Shared/LoopbackCluster.cs.
+/// registrations and deadlines. In-process cluster tests start from src/Shared/LoopbackCluster.cs.
 /// </summary>
 public abstract class KernelTestKit(string config, ITestOutputHelper output) : GridTestKit(config, output)
 {

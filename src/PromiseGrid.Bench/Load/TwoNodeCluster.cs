@@ -4,14 +4,14 @@ using Akka.Configuration;
 using PromiseGrid.Kernel;
 using PromiseGrid.Kernel.Client;
 using PromiseGrid.Modules;
-using PromiseGrid.Tests.Shared;
+using PromiseGrid.Shared;
 
 namespace PromiseGrid.Bench.Load;
 
 /// <summary>
 /// The remote benches' set-up (<see cref="RemoteBench"/>, <see cref="TracingBench"/>): two grid
 /// actor systems in this process joined into one cluster over loopback TCP
-/// (tests/Shared/LoopbackCluster.cs), node 1 the seed. Requests enter node 1; what they reach
+/// (src/Shared/LoopbackCluster.cs), node 1 the seed. Requests enter node 1; what they reach
 /// runs on node 2. Disposing terminates both.
 /// </summary>
 internal sealed class TwoNodeCluster : IAsyncDisposable

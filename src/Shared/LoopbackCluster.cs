@@ -1,11 +1,12 @@
-namespace PromiseGrid.Tests.Shared;
+namespace PromiseGrid.Shared;
 
 /// <summary>
 /// HOCON for a real Akka.Cluster of actor systems in one process: the in-process cluster tests
 /// (Kernel.Tests, Modules.Tests) and the remote load benches (src/PromiseGrid.Bench/Load) start
 /// their systems with it, over <c>GridSettings.WithGridDefaults</c>. One source file, linked
 /// into each of those projects (see their .csproj), not a referenced assembly: the bench ships
-/// inside pgrid, which must not carry PromiseGrid.TestKit's xunit. A test adds its own keys
+/// inside pgrid, which must not carry PromiseGrid.TestKit's xunit. It lives under src/ because
+/// pgrid is built from src/ alone (deploy/Dockerfile copies nothing else). A test adds its own keys
 /// after these; in HOCON the later value of a key wins.
 /// </summary>
 internal static class LoopbackCluster
