@@ -36,15 +36,34 @@ public sealed class GptBenchTests
 
         var table = report.ToTable();
         Assert.StartsWith($"gpt: layers 1, dim 32, heads 2, context 16 ({report.Parameters:N0} parameters), batch 2 × 16 bytes", table);
-        Assert.Contains("| figure | bytes/s | bytes/CPU-s | ms/op | ops | operation |", table);
-        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
+        Assert.Contains("| figure | bytes/s | bytes/CPU-s | GFLOP/s | of peak | ms/op | ops | operation |", table);
+        Assert.Matches(@"\| generation \| [0-9,]+ \| [0-9,]+ \| +\| +\| [0-9,.]+ \| [0-9,]+ \| Generator.Generate", table);
+        // Training's GFLOP/s are its bytes/s times the FLOP model's count, which the table states.
+        Assert.Equal(GptFlops.Training(options.Config) * report["training"].BytesPerSecond / 1e9, report.Gflops(report["training"]));
+        Assert.Matches(@"\| training \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| ", table);
 
         var json = JsonDocument.Parse(report.ToJson()).RootElement;
         Assert.Equal("gpt", json.GetProperty("mode").GetString());
         Assert.Equal(report.Parameters, json.GetProperty("model").GetProperty("parameters").GetInt64());
         Assert.Equal(6, json.GetProperty("figures").GetArrayLength());
-        Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,]+ \| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
+        Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,]+ \| +\| +\| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
         Assert.True(json.GetProperty("figures")[1].GetProperty("bytesPerSecond").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData(4, 128, 4, 128)]
+    [InlineData(2, 64, 2, 32)]
+    public void The_flop_count_covers_every_weight_matrix_of_the_model_once(int layers, int dim, int heads, int context)
+    {
+        // The FLOP model's weight products (2 FLOP per weight per byte) must be the model's own
+        // matrices: every two-dimensional tensor but the position embedding (a lookup); the byte
+        // embedding counts once, as the tied output head. What is left is attention's.
+        var config = new PromiseGrid.Gpt.Model.GptConfig(layers, dim, heads, context);
+        var layout = new PromiseGrid.Gpt.Model.GptModel(config, seed: 1).Layout;
+        long weights = layout.Tensors.Where(t => t.IsMatrix && t.Name != "wpe").Sum(t => (long)t.Length);
+        double attention = layers * 2.0 * dim * (context + 1);
+        Assert.Equal(2.0 * weights + attention, GptFlops.Forward(config));
+        Assert.Equal(3 * GptFlops.Forward(config), GptFlops.Training(config));
     }
 
     [Fact]
