@@ -12,9 +12,10 @@ namespace PromiseGrid.Modules.Wasm;
 /// </summary>
 internal sealed class GuestModule
 {
-    private GuestModule(Cid cid, WasmtimeNative.InstancePreHandle pre, int byteLength)
+    private GuestModule(Cid cid, WasmtimeNative.InstancePreHandle pre, int byteLength, bool importsNothing)
     {
         Cid = cid;
+        ImportsNothing = importsNothing;
         Pre = pre;
         ByteLength = byteLength;
     }
@@ -28,6 +29,9 @@ internal sealed class GuestModule
     public WasmtimeNative.InstancePreHandle Pre { get; }
 
     public int ByteLength { get; }
+
+    /// <summary>True when the guest does not import grid.complete: its output is all it does (<see cref="WasmRuntime.TryRunInline"/>).</summary>
+    public bool ImportsNothing { get; }
 
     /// <summary>Compiles and checks a guest; every way the bytes can fail the ABI is BadRequest, with the reason.</summary>
     /// <exception cref="CompletionRefusedException">Not WebAssembly, a foreign import, a missing export, too much memory.</exception>
@@ -53,7 +57,8 @@ internal sealed class GuestModule
         {
             CheckImports(cid, compiled);
             CheckExports(cid, compiled);
-            return new GuestModule(cid, WasmtimeNative.InstantiatePre(linker, WasmtimeNative.ModuleHandle(compiled)), bytes.Length);
+            return new GuestModule(cid, WasmtimeNative.InstantiatePre(linker, WasmtimeNative.ModuleHandle(compiled)), bytes.Length,
+                importsNothing: !compiled.Imports.Any());
         }
     }
 

@@ -112,6 +112,8 @@ public sealed class WasmModule : ModuleActor
         var call = deadline <= timeout
             ? new GuestCall(module, grid, _workers, deadline, deadlineIsRequests: true)
             : new GuestCall(module, grid, _workers, timeout, deadlineIsRequests: false);
+        // On this thread when the guest allows it and needs little (WasmRuntime.TryRunInline), else on a worker.
+        if (_runtime.TryRunInline(module, input, call) is { } output) return Task.FromResult(output);
         return _workers.RunAsync(() => _runtime.Run(module, input, call), deadline);
     }
 

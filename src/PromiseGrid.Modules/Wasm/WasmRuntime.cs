@@ -48,10 +48,12 @@ internal sealed class WasmRuntime : IDisposable
     {
         _settings = settings;
         _maxOutputBytes = Math.Min(settings.MaxOutputBytes, maxSequenceBytes);
+        // One slot more than the workers' threads: for the guest run on the module's own thread (TryRunInline).
+        var slots = (uint)settings.MaxInstances + 1;
         var pool = new PoolingAllocationConfig()
-            .WithMaxCoreInstances((uint)settings.MaxInstances)
-            .WithMaxMemories((uint)settings.MaxInstances)
-            .WithMaxTables((uint)settings.MaxInstances)
+            .WithMaxCoreInstances(slots)
+            .WithMaxMemories(slots)
+            .WithMaxTables(slots)
             .WithMaxMemorySize((nuint)settings.MaxMemoryBytes)
             .WithLinearMemoryKeepResidentBytes(KeepResidentBytes)
             .WithTableKeepResidentBytes(KeepResidentBytes);
@@ -78,7 +80,30 @@ internal sealed class WasmRuntime : IDisposable
 
     /// <summary>Runs the guest on <paramref name="input"/> in a fresh store and returns its output.</summary>
     /// <exception cref="CompletionRefusedException">Every way the run can fail, with its status and reason.</exception>
-    public unsafe Sequence Run(GuestModule module, Sequence input, GuestCall call)
+    public Sequence Run(GuestModule module, Sequence input, GuestCall call) =>
+        RunIn(module, input, call, (ulong)_settings.MaxFuel, TicksUntil(call.Deadline), inline: false)!.Value;
+
+    /// <summary>
+    /// Runs a guest that imports nothing on the calling thread (the module actor's) with
+    /// <see cref="WasmSettings.InlineFuel"/> and one to two epoch ticks, instead of handing it to
+    /// a worker thread and back; null when it needs more of either.
+    /// </summary>
+    /// <remarks>
+    /// Running such a guest again from the start is safe: without imports it cannot call
+    /// grid.complete, so its output is all it does, and a fresh instance of a pure function run
+    /// twice answers once. A guest that may call grid.complete never runs here: it would block
+    /// the actor's thread on the grid. The fuel bounds the instructions and the epoch deadline the
+    /// rest (a memory.fill or memory.grow costs one unit of fuel whatever its size), so the actor's
+    /// thread is held at most about two epoch ticks.
+    /// </remarks>
+    /// <exception cref="CompletionRefusedException">Every way the run can fail within its budget, as <see cref="Run(GuestModule, Sequence, GuestCall)"/>.</exception>
+    public Sequence? TryRunInline(GuestModule module, Sequence input, GuestCall call)
+    {
+        if (!module.ImportsNothing || _settings.InlineFuel == 0) return null;
+        return RunIn(module, input, call, (ulong)Math.Min(_settings.InlineFuel, _settings.MaxFuel), Math.Min(TicksUntil(call.Deadline), 2), inline: true);
+    }
+
+    private unsafe Sequence? RunIn(GuestModule module, Sequence input, GuestCall call, ulong fuel, ulong ticks, bool inline)
     {
         var started = Stopwatch.GetTimestamp();
         StartTicking();
@@ -90,8 +115,8 @@ internal sealed class WasmRuntime : IDisposable
         try
         {
             WasmtimeNative.wasmtime_store_limiter(store, _settings.MaxMemoryBytes, -1, -1, -1, -1);
-            Check(call, guest, WasmtimeNative.wasmtime_context_set_fuel(guest.Context, (ulong)_settings.MaxFuel), 0);
-            WasmtimeNative.wasmtime_context_set_epoch_deadline(guest.Context, TicksUntil(call.Deadline));
+            Check(call, guest, WasmtimeNative.wasmtime_context_set_fuel(guest.Context, fuel), 0);
+            WasmtimeNative.wasmtime_context_set_epoch_deadline(guest.Context, ticks);
             WasmtimeNative.Instance instance;
             nint trap;
             Check(call, guest, WasmtimeNative.wasmtime_instance_pre_instantiate(module.Pre.DangerousGetHandle(), guest.Context, &instance, &trap), trap);
@@ -126,6 +151,10 @@ internal sealed class WasmRuntime : IDisposable
             if (!Fits(guest, outputAt, length))
                 throw Failed(call, $"grid_complete returned output at {outputAt} of {length} bytes, outside its memory of {guest.MemoryBytes} bytes");
             return new Sequence(guest.Span(outputAt, (int)length).ToArray());
+        }
+        catch (WasmtimeFault fault) when (inline && fault.Trap is TrapCode.OutOfFuel or TrapCode.Interrupt)
+        {
+            return null;
         }
         catch (WasmtimeFault fault)
         {
