@@ -42,6 +42,7 @@ internal sealed class WasmRuntime : IDisposable
     private readonly Timer _ticker;
     private readonly object _tickGate = new();
     private int _running;
+    private int _ticking;
     private bool _disposed;
 
     public WasmRuntime(WasmSettings settings, int maxSequenceBytes)
@@ -69,7 +70,7 @@ internal sealed class WasmRuntime : IDisposable
         {
             _linker = WasmtimeNative.NewLinker(WasmtimeNative.EngineHandle(_engine), GuestAbi.ImportModule, GuestAbi.ImportName, &GridComplete);
         }
-        _ticker = new Timer(_ => _engine.IncrementEpoch());
+        _ticker = new Timer(_ => Tick());
     }
 
     /// <summary>Largest output a guest may return: max-output-bytes, within the kernel's max-sequence-bytes.</summary>
@@ -375,21 +376,63 @@ internal sealed class WasmRuntime : IDisposable
         return (ulong)Math.Ceiling(left / _settings.EpochTick) + 1;
     }
 
+    /// <summary>
+    /// Counts a guest in and makes sure the epoch ticks. On the hot path no lock is taken and the
+    /// timer is not touched while it ticks already: the timer stops itself at a tick that finds no
+    /// guest running (<see cref="Tick"/>), instead of being stopped and restarted around every
+    /// request (two timer changes a request when guests run one at a time, as inline runs do).
+    /// </summary>
     private void StartTicking()
+    {
+        Interlocked.Increment(ref _running);
+        // Past Dispose the engine may be gone: no new store may be made on it. (Dispose sets
+        // _disposed, then reads _running; the increment above comes before this read.)
+        if (Volatile.Read(ref _disposed))
+        {
+            Interlocked.Decrement(ref _running);
+            throw new CompletionRefusedException(CompletionStatus.ModuleFailed, "wasm: the module stopped");
+        }
+        if (Volatile.Read(ref _ticking) == 0) Arm();
+    }
+
+    private void StopTicking() => Interlocked.Decrement(ref _running);
+
+    private void Arm()
     {
         lock (_tickGate)
         {
-            // Past Dispose the engine may be gone: no new store may be made on it.
-            if (_disposed) throw new CompletionRefusedException(CompletionStatus.ModuleFailed, "wasm: the module stopped");
-            if (_running++ == 0) _ticker.Change(_settings.EpochTick, _settings.EpochTick);
+            if (_ticking == 1 || _disposed) return;
+            _ticker.Change(_settings.EpochTick, _settings.EpochTick);
+            Volatile.Write(ref _ticking, 1);
         }
     }
 
-    private void StopTicking()
+    private void Tick()
     {
+        // A tick already under way when Dispose ran must not touch the disposed engine.
+        if (Volatile.Read(ref _disposed)) return;
+        try
+        {
+            _engine.IncrementEpoch();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        if (Volatile.Read(ref _running) > 0) return;
         lock (_tickGate)
         {
-            if (--_running == 0 && !_disposed) _ticker.Change(Timeout.Infinite, Timeout.Infinite);
+            if (_ticking == 0 || _disposed) return;
+            _ticker.Change(Timeout.Infinite, Timeout.Infinite);
+            Interlocked.Exchange(ref _ticking, 0);
+            // A guest that came in after the check above may have seen the timer still ticking
+            // and not armed it: then it is armed again here (the exchange above is a full fence,
+            // as is the guest's increment before it reads _ticking).
+            if (Volatile.Read(ref _running) > 0)
+            {
+                _ticker.Change(_settings.EpochTick, _settings.EpochTick);
+                _ticking = 1;
+            }
         }
     }
 
@@ -398,11 +441,12 @@ internal sealed class WasmRuntime : IDisposable
         lock (_tickGate)
         {
             if (_disposed) return;
-            _disposed = true;
+            Volatile.Write(ref _disposed, true);
+            Interlocked.MemoryBarrier();
             _ticker.Dispose();
             // A guest still running keeps the engine (and its compiled modules) alive; the
             // finalizers release them once it is done.
-            if (_running > 0) return;
+            if (Volatile.Read(ref _running) > 0) return;
         }
         _linker.Dispose();
         _engine.Dispose();
