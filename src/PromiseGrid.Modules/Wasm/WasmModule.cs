@@ -91,7 +91,7 @@ public sealed class WasmModule : ModuleActor
         if (slash < 0)
             throw new CompletionRefusedException(CompletionStatus.BadRequest,
                 $"wasm: expected wasm/<cid>/<input>, got '{request.Sequence.ToString(80)}' (no '/' after the CID)");
-        var cid = ParseCid(rest.Slice(0, slash));
+        var cid = CidOf(rest.Slice(0, slash));
         var input = rest.Slice(slash + 1);
         var deadline = request.Deadline;
         var grid = request.Grid;
@@ -112,9 +112,57 @@ public sealed class WasmModule : ModuleActor
         var call = deadline <= timeout
             ? new GuestCall(module, grid, _workers, deadline, deadlineIsRequests: true)
             : new GuestCall(module, grid, _workers, timeout, deadlineIsRequests: false);
-        // On this thread when the guest allows it and needs little (WasmRuntime.TryRunInline), else on a worker.
-        if (_runtime.TryRunInline(module, input, call) is { } output) return Task.FromResult(output);
+        if (module.ImportsNothing && _settings.InlineFuel > 0)
+        {
+            // A guest that imports nothing runs within inline-fuel without a worker
+            // (WasmRuntime.TryRunInline): on the shared thread pool while fewer than
+            // max-concurrency do, so requests still run in parallel, else on this thread.
+            if (Interlocked.Increment(ref _pooledRuns) <= _settings.MaxConcurrency)
+            {
+                var run = new PooledRun(this, module, input, call, deadline);
+                ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+                return run.Task;
+            }
+            Interlocked.Decrement(ref _pooledRuns);
+            if (_runtime.TryRunInline(module, input, call) is { } output) return Task.FromResult(output);
+        }
         return _workers.RunAsync(() => _runtime.Run(module, input, call), deadline);
+    }
+
+    private int _pooledRuns;
+
+    /// <summary>
+    /// A guest that imports nothing, run on a thread-pool thread: held there at most inline-fuel
+    /// and two epoch ticks (it cannot block on the grid), then handed to a worker if it needs more.
+    /// </summary>
+    private sealed class PooledRun(WasmModule owner, GuestModule module, Sequence input, GuestCall call, DateTimeOffset deadline)
+        : TaskCompletionSource<Sequence>, IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            try
+            {
+                if (owner._runtime.TryRunInline(module, input, call) is { } output)
+                {
+                    TrySetResult(output);
+                    return;
+                }
+                owner._workers.RunAsync(() => owner._runtime.Run(module, input, call), deadline).ContinueWith(static (done, state) =>
+                {
+                    var run = (PooledRun)state!;
+                    if (done.IsCompletedSuccessfully) run.TrySetResult(done.Result);
+                    else run.TrySetException(done.Exception!.InnerExceptions);
+                }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            catch (Exception error)
+            {
+                TrySetException(error);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref owner._pooledRuns);
+            }
+        }
     }
 
     /// <summary>Fetches the guest's bytes through the grid (any store node) and compiles them off the actor's thread.</summary>
@@ -130,6 +178,19 @@ public sealed class WasmModule : ModuleActor
         var module = await Task.Run(() => _runtime.Compile(cid, bytes.Span)).ConfigureAwait(false);
         Log.Info("wasm module compiled cid={0} bytes={1}", cid, module.ByteLength);
         return module;
+    }
+
+    // The last CID parsed, by its text: requests for one guest in a row skip parsing (on the actor's thread only).
+    private byte[] _lastCidText = [];
+    private Cid? _lastCid;
+
+    private Cid CidOf(Sequence text)
+    {
+        if (_lastCid is { } last && text.Span.SequenceEqual(_lastCidText)) return last;
+        var cid = ParseCid(text);
+        _lastCidText = text.Span.ToArray();
+        _lastCid = cid;
+        return cid;
     }
 
     private static Cid ParseCid(Sequence text)

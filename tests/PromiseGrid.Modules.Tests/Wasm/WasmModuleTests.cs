@@ -365,7 +365,7 @@ public sealed class WasmModuleTests(ITestOutputHelper output) : ModuleTestKit(Co
     }
 
     [Fact]
-    public async Task A_guest_that_imports_nothing_runs_on_the_modules_thread_while_every_worker_is_taken()
+    public async Task A_guest_that_imports_nothing_runs_without_a_worker_while_every_worker_is_taken()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // One worker thread and no queue: a second guest that needs a worker is refused.
