@@ -23,7 +23,9 @@ namespace PromiseGrid.Modules.Wasm;
 /// (<c>compiled-cache-size</c>); each request gets a fresh instance in a fresh store, with its
 /// own fuel, memory limit and deadline (wasm.conf).</para>
 /// <para>Guests run on the module's own worker threads (<see cref="WasmWorkers"/>), never on the
-/// actor's thread nor the shared thread pool. A guest's grid.complete carries the request's
+/// actor's thread nor the shared thread pool, where a guest blocked in grid.complete would hold
+/// a thread others need. A guest that imports nothing cannot block: it first runs within
+/// inline-fuel on the thread pool or this actor's thread (<see cref="PooledRun"/>). A guest's grid.complete carries the request's
 /// nesting (hops) like any module's call, so a guest calling itself ends with TooDeep.</para>
 /// <para>Routes <c>wasm/&lt;cid&gt;/</c> of the CIDs in <c>promisegrid.wasm.pure</c> are registered
 /// pure, so the completion cache answers repeated requests for them.</para>
@@ -39,6 +41,9 @@ public sealed class WasmModule : ModuleActor
     private readonly WasmRuntime _runtime;
     private readonly WasmWorkers _workers;
     private readonly CompiledModuleCache _compiled;
+
+    /// <summary>Guests that import nothing running on the thread pool now (<see cref="PooledRun"/>), at most max-concurrency.</summary>
+    private int _pooledRuns;
 
     public WasmModule() : this(null)
     {
@@ -120,6 +125,8 @@ public sealed class WasmModule : ModuleActor
             if (Interlocked.Increment(ref _pooledRuns) <= _settings.MaxConcurrency)
             {
                 var run = new PooledRun(this, module, input, call, deadline);
+                // Unsafe: the execution context (the request's hops) does not flow, which only
+                // grid.complete reads, and this guest cannot call it.
                 ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
                 return run.Task;
             }
@@ -128,8 +135,6 @@ public sealed class WasmModule : ModuleActor
         }
         return _workers.RunAsync(() => _runtime.Run(module, input, call), deadline);
     }
-
-    private int _pooledRuns;
 
     /// <summary>
     /// A guest that imports nothing, run on a thread-pool thread: held there at most inline-fuel

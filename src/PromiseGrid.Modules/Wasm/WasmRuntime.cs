@@ -15,7 +15,8 @@ namespace PromiseGrid.Modules.Wasm;
 /// One Wasmtime engine and what goes with it: the linker that offers guests grid.complete, the
 /// timer that ticks the engine's epoch while guests run, and the limits of wasm.conf. Compiles
 /// guests (<see cref="Compile"/>) and runs one request in a fresh store (<see cref="Run"/>),
-/// synchronously on the calling thread: call it from a <see cref="WasmWorkers"/> thread.
+/// synchronously on the calling thread: call it from a <see cref="WasmWorkers"/> thread (or,
+/// for a guest that imports nothing, anywhere: <see cref="TryRunInline"/>).
 /// </summary>
 /// <remarks>
 /// <para>Instances come from Wasmtime's pooling allocator, sized by <c>max-instances</c>: a fresh
@@ -28,6 +29,10 @@ namespace PromiseGrid.Modules.Wasm;
 /// and a page fault on the next request's first write; the first <see cref="KeepResidentBytes"/>
 /// of each slot are zeroed in place instead, which halves a small guest's cost per request
 /// (README "WebAssembly modules").</para>
+/// <para>A request's calls into Wasmtime go straight to its C API (<see cref="WasmtimeNative"/>):
+/// the instance comes from the module's <c>InstancePre</c>, the exports are called unchecked
+/// (their types were checked at compile), and grid.complete is an unmanaged callback that finds
+/// its request through the store's data (a GC handle to the <see cref="GuestCall"/>).</para>
 /// </remarks>
 internal sealed class WasmRuntime : IDisposable
 {
