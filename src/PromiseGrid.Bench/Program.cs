@@ -4,6 +4,7 @@ using PromiseGrid.Bench.Load;
 // (The micro-benchmarks are src/PromiseGrid.Bench.Micro, apart, so pgrid carries no BenchmarkDotNet.)
 // PromiseGrid.Bench load local|remote|gateway|capabilities|store|wasm|tracing [--concurrency N] [--seconds S] [--warmup S] [--payload B] [--rounds R] [--json FILE]
 // PromiseGrid.Bench gpt [--seconds S] [--warmup S] [--layers N] [--dim N] [--heads N] [--context N] [--batch N] [--threads N] [--json FILE]
+// PromiseGrid.Bench wasm-runtime [--requests N]
 // PromiseGrid.Bench idle [--nodes N] [--seconds S] [--rounds R] [--warmup S] [--node-dll PATH] [--node-config FILE] [--json FILE]
 if (args.Length > 0 && args[0] == PromiseGrid.Bench.Gpt.GptBench.Mode)
 {
@@ -12,6 +13,10 @@ if (args.Length > 0 && args[0] == PromiseGrid.Bench.Gpt.GptBench.Mode)
 if (args.Length > 0 && args[0] == PromiseGrid.Bench.Idle.IdleBench.Mode)
 {
     return await PromiseGrid.Bench.Idle.IdleBench.RunCommandLine(args[1..]);
+}
+if (args.Length > 0 && args[0] == WasmRuntimeBench.Mode)
+{
+    return WasmRuntimeBench.RunCommandLine(args[1..]);
 }
 // The idle bench's baseline process (started by the idle mode, not by hand).
 if (args.Length > 0 && args[0] == PromiseGrid.Bench.Idle.BareClusterNode.Mode)

@@ -26,6 +26,9 @@ internal sealed class GuestCall(GuestModule module, IGrid grid, WasmWorkers work
     /// <summary>The last grid.complete whose completion failed, with how.</summary>
     public (Sequence Sequence, CompletionStatus Status, string? Reason)? LastFailure { get; set; }
 
+    /// <summary>What grid.complete threw, kept for the run to throw: no exception may cross Wasmtime's native frames.</summary>
+    public Exception? HostFailure { get; set; }
+
     /// <summary>", after grid.complete('...') failed: Status: reason", or empty.</summary>
     public string LastFailureText() => LastFailure is { } failure
         ? $"; its grid.complete('{failure.Sequence.ToString(64)}') had failed: {failure.Status}: {WasmErrors.Cap(failure.Reason ?? "")}"

@@ -7,26 +7,35 @@ namespace PromiseGrid.Modules.Wasm;
 
 /// <summary>
 /// A guest's bytes compiled for this node's engine, checked against the guest ABI
-/// (<see cref="GuestAbi"/>) once, so each request only instantiates it.
+/// (<see cref="GuestAbi"/>) once and its imports resolved once (<see cref="Pre"/>), so each
+/// request only instantiates it.
 /// </summary>
 internal sealed class GuestModule
 {
-    private GuestModule(Cid cid, Module compiled, int byteLength)
+    private GuestModule(Cid cid, WasmtimeNative.InstancePreHandle pre, int byteLength, bool importsNothing)
     {
         Cid = cid;
-        Compiled = compiled;
+        ImportsNothing = importsNothing;
+        Pre = pre;
         ByteLength = byteLength;
     }
 
     public Cid Cid { get; }
 
-    public Module Compiled { get; }
+    /// <summary>
+    /// The module with grid.complete linked in: what a request instantiates. Released by its
+    /// finalizer once no request runs it (an evicted module may still be running).
+    /// </summary>
+    public WasmtimeNative.InstancePreHandle Pre { get; }
 
     public int ByteLength { get; }
 
+    /// <summary>True when the guest does not import grid.complete: its output is all it does (<see cref="WasmRuntime.TryRunInline"/>).</summary>
+    public bool ImportsNothing { get; }
+
     /// <summary>Compiles and checks a guest; every way the bytes can fail the ABI is BadRequest, with the reason.</summary>
     /// <exception cref="CompletionRefusedException">Not WebAssembly, a foreign import, a missing export, too much memory.</exception>
-    public static GuestModule Compile(Engine engine, Cid cid, ReadOnlySpan<byte> bytes, WasmSettings settings)
+    public static GuestModule Compile(Engine engine, WasmtimeNative.LinkerHandle linker, Cid cid, ReadOnlySpan<byte> bytes, WasmSettings settings)
     {
         Module compiled;
         try
@@ -43,17 +52,14 @@ internal sealed class GuestModule
         {
             throw BadRequest($"wasm: {cid} ({bytes.Length} bytes) is not a WebAssembly module: {WasmErrors.OneLine(error.Message)}");
         }
-        try
+        // The pre-instantiated module keeps what it needs of the compiled one.
+        using (compiled)
         {
             CheckImports(cid, compiled);
             CheckExports(cid, compiled);
+            return new GuestModule(cid, WasmtimeNative.InstantiatePre(linker, WasmtimeNative.ModuleHandle(compiled)), bytes.Length,
+                importsNothing: !compiled.Imports.Any());
         }
-        catch
-        {
-            compiled.Dispose();
-            throw;
-        }
-        return new GuestModule(cid, compiled, bytes.Length);
     }
 
     private static void CheckImports(Cid cid, Module module)

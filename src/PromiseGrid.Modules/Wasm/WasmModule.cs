@@ -23,7 +23,9 @@ namespace PromiseGrid.Modules.Wasm;
 /// (<c>compiled-cache-size</c>); each request gets a fresh instance in a fresh store, with its
 /// own fuel, memory limit and deadline (wasm.conf).</para>
 /// <para>Guests run on the module's own worker threads (<see cref="WasmWorkers"/>), never on the
-/// actor's thread nor the shared thread pool. A guest's grid.complete carries the request's
+/// actor's thread nor the shared thread pool, where a guest blocked in grid.complete would hold
+/// a thread others need. A guest that imports nothing cannot block: it first runs within
+/// inline-fuel on the thread pool or this actor's thread (<see cref="PooledRun"/>). A guest's grid.complete carries the request's
 /// nesting (hops) like any module's call, so a guest calling itself ends with TooDeep.</para>
 /// <para>Routes <c>wasm/&lt;cid&gt;/</c> of the CIDs in <c>promisegrid.wasm.pure</c> are registered
 /// pure, so the completion cache answers repeated requests for them.</para>
@@ -39,6 +41,9 @@ public sealed class WasmModule : ModuleActor
     private readonly WasmRuntime _runtime;
     private readonly WasmWorkers _workers;
     private readonly CompiledModuleCache _compiled;
+
+    /// <summary>Guests that import nothing running on the thread pool now (<see cref="PooledRun"/>), at most max-concurrency.</summary>
+    private int _pooledRuns;
 
     public WasmModule() : this(null)
     {
@@ -91,7 +96,7 @@ public sealed class WasmModule : ModuleActor
         if (slash < 0)
             throw new CompletionRefusedException(CompletionStatus.BadRequest,
                 $"wasm: expected wasm/<cid>/<input>, got '{request.Sequence.ToString(80)}' (no '/' after the CID)");
-        var cid = ParseCid(rest.Slice(0, slash));
+        var cid = CidOf(rest.Slice(0, slash));
         var input = rest.Slice(slash + 1);
         var deadline = request.Deadline;
         var grid = request.Grid;
@@ -112,7 +117,57 @@ public sealed class WasmModule : ModuleActor
         var call = deadline <= timeout
             ? new GuestCall(module, grid, _workers, deadline, deadlineIsRequests: true)
             : new GuestCall(module, grid, _workers, timeout, deadlineIsRequests: false);
+        if (module.ImportsNothing && _settings.InlineFuel > 0)
+        {
+            // A guest that imports nothing runs within inline-fuel without a worker
+            // (WasmRuntime.TryRunInline): on the shared thread pool while fewer than
+            // max-concurrency do, so requests still run in parallel, else on this thread.
+            if (Interlocked.Increment(ref _pooledRuns) <= _settings.MaxConcurrency)
+            {
+                var run = new PooledRun(this, module, input, call, deadline);
+                // Unsafe: the execution context (the request's hops) does not flow, which only
+                // grid.complete reads, and this guest cannot call it.
+                ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: false);
+                return run.Task;
+            }
+            Interlocked.Decrement(ref _pooledRuns);
+            if (_runtime.TryRunInline(module, input, call) is { } output) return Task.FromResult(output);
+        }
         return _workers.RunAsync(() => _runtime.Run(module, input, call), deadline);
+    }
+
+    /// <summary>
+    /// A guest that imports nothing, run on a thread-pool thread: held there at most inline-fuel
+    /// and two epoch ticks (it cannot block on the grid), then handed to a worker if it needs more.
+    /// </summary>
+    private sealed class PooledRun(WasmModule owner, GuestModule module, Sequence input, GuestCall call, DateTimeOffset deadline)
+        : TaskCompletionSource<Sequence>, IThreadPoolWorkItem
+    {
+        public void Execute()
+        {
+            try
+            {
+                if (owner._runtime.TryRunInline(module, input, call) is { } output)
+                {
+                    TrySetResult(output);
+                    return;
+                }
+                owner._workers.RunAsync(() => owner._runtime.Run(module, input, call), deadline).ContinueWith(static (done, state) =>
+                {
+                    var run = (PooledRun)state!;
+                    if (done.IsCompletedSuccessfully) run.TrySetResult(done.Result);
+                    else run.TrySetException(done.Exception!.InnerExceptions);
+                }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            catch (Exception error)
+            {
+                TrySetException(error);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref owner._pooledRuns);
+            }
+        }
     }
 
     /// <summary>Fetches the guest's bytes through the grid (any store node) and compiles them off the actor's thread.</summary>
@@ -128,6 +183,19 @@ public sealed class WasmModule : ModuleActor
         var module = await Task.Run(() => _runtime.Compile(cid, bytes.Span)).ConfigureAwait(false);
         Log.Info("wasm module compiled cid={0} bytes={1}", cid, module.ByteLength);
         return module;
+    }
+
+    // The last CID parsed, by its text: requests for one guest in a row skip parsing (on the actor's thread only).
+    private byte[] _lastCidText = [];
+    private Cid? _lastCid;
+
+    private Cid CidOf(Sequence text)
+    {
+        if (_lastCid is { } last && text.Span.SequenceEqual(_lastCidText)) return last;
+        var cid = ParseCid(text);
+        _lastCidText = text.Span.ToArray();
+        _lastCid = cid;
+        return cid;
     }
 
     private static Cid ParseCid(Sequence text)

@@ -14,6 +14,7 @@ namespace PromiseGrid.Modules.Wasm;
 /// <param name="MaxQueued">Requests waiting for a worker before new ones are refused.</param>
 /// <param name="CompiledCacheSize">Compiled modules kept, one per CID.</param>
 /// <param name="PureModules">CIDs whose <c>wasm/&lt;cid&gt;/</c> routes are registered pure.</param>
+/// <param name="InlineFuel">Fuel a guest that imports nothing first gets on the module's own thread, skipping the hop to a worker; 0: never.</param>
 public sealed record WasmSettings(
     long MaxFuel,
     int MaxMemoryPages,
@@ -24,7 +25,8 @@ public sealed record WasmSettings(
     int MaxInstances,
     int MaxQueued,
     int CompiledCacheSize,
-    IReadOnlyList<Cid> PureModules)
+    IReadOnlyList<Cid> PureModules,
+    long InlineFuel)
 {
     private const string ReferenceResource = "PromiseGrid.Modules.Wasm.wasm.conf";
 
@@ -59,7 +61,8 @@ public sealed record WasmSettings(
             wasm.GetInt("max-instances"),
             wasm.GetInt("max-queued"),
             wasm.GetInt("compiled-cache-size"),
-            ParsePure(wasm.GetString("pure", "")));
+            ParsePure(wasm.GetString("pure", "")),
+            wasm.GetLong("inline-fuel"));
         settings.Validate();
         return settings;
     }
@@ -93,6 +96,7 @@ public sealed record WasmSettings(
         if (MaxConcurrency < 1) throw new ConfigurationException("promisegrid.wasm.max-concurrency must be positive (or 0: one per processor)");
         if (MaxInstances < MaxConcurrency) throw new ConfigurationException("promisegrid.wasm.max-instances must be at least max-concurrency");
         if (MaxQueued < 0) throw new ConfigurationException("promisegrid.wasm.max-queued must not be negative");
+        if (InlineFuel < 0) throw new ConfigurationException("promisegrid.wasm.inline-fuel must not be negative (0: never inline)");
         if (CompiledCacheSize < 1) throw new ConfigurationException("promisegrid.wasm.compiled-cache-size must be positive");
     }
 }

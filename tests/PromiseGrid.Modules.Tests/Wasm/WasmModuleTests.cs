@@ -363,4 +363,59 @@ public sealed class WasmModuleTests(ITestOutputHelper output) : ModuleTestKit(Co
         AssertFailed(CompletionStatus.NoRoute, completion, "failed with code -1 (NoRoute), passing on the failure of its grid.complete('nowhere/x')");
         await AssertStillServesAsync();
     }
+
+    [Fact]
+    public async Task A_guest_that_imports_nothing_runs_without_a_worker_while_every_worker_is_taken()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // One worker thread and no queue: a second guest that needs a worker is refused.
+        await StartAsync(Limits with { MaxInstances = 1, MaxQueued = 0 });
+        await StartModuleAsync(HoldModule.Props(release.Task), "hold/");
+        var forward = Put(WatGuests.Forward);
+
+        var held = Run(forward, "hold/x");
+        await AwaitAssertAsync(async () => AssertStatus(CompletionStatus.Overloaded, await Run(forward, "echo/y")), Patience);
+        var inline = await Run(Put(WatGuests.Upper), "inline");
+        release.SetResult();
+
+        AssertStatus(CompletionStatus.Completed, inline);
+        Assert.Equal("INLINE", inline.Bytes.ToString());
+        var completion = await held;
+        AssertStatus(CompletionStatus.Completed, completion);
+        Assert.Equal("x", completion.Bytes.ToString());
+    }
+
+    [Fact]
+    public async Task A_guest_that_needs_more_than_inline_fuel_runs_again_on_a_worker_and_completes()
+    {
+        await StartAsync(Limits with { InlineFuel = 1000 });
+
+        var completion = await Run(Put(WatGuests.CountsThenEchoes), "counted");
+
+        AssertStatus(CompletionStatus.Completed, completion);
+        Assert.Equal("counted", completion.Bytes.ToString());
+    }
+
+    [Fact]
+    public async Task Every_way_a_run_ends_gives_its_pooled_instance_back()
+    {
+        // Two pooled slots (max-instances + 1 for the inline run): a run that kept its store would
+        // leave the third round without an instance.
+        await StartAsync(Limits with { MaxInstances = 1 });
+        var runs = new (Cid Guest, string Input, CompletionStatus Status)[]
+        {
+            (Put(WatGuests.Upper), "x", CompletionStatus.Completed),
+            (Put(WatGuests.Unreachable), "x", CompletionStatus.ModuleFailed),
+            (Put(WatGuests.EndlessLoop), "x", CompletionStatus.ModuleFailed),
+            (Put(WatGuests.OutputOutsideMemory), "x", CompletionStatus.ModuleFailed),
+            (Put(WatGuests.RefusesAsBadRequest), "x", CompletionStatus.BadRequest),
+            (Put(WatGuests.Forward), "nowhere/x", CompletionStatus.NoRoute),
+            (Put(WatGuests.Forward), "echo/x", CompletionStatus.Completed),
+        };
+
+        for (var round = 0; round < 3; round++)
+            foreach (var (guest, input, status) in runs)
+                AssertStatus(status, await Run(guest, input));
+        await AssertStillServesAsync();
+    }
 }

@@ -145,6 +145,20 @@ public static class WatGuests
             (i64.const 0)))
         """;
 
+    /// <summary>Counts to 300,000 (about a million units of fuel, more than inline-fuel's default), then returns its input.</summary>
+    public const string CountsThenEchoes = $$"""
+        (module
+          (memory (export "memory") 1)
+          {{Allocator}}
+          {{Pack}}
+          (func (export "grid_complete") (param $ptr i32) (param $len i32) (result i64)
+            (local $i i32)
+            (loop $count
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $count (i32.lt_u (local.get $i) (i32.const 300000))))
+            (call $pack (local.get $ptr) (local.get $len))))
+        """;
+
     /// <summary>Grows its memory a page at a time until refused, then traps.</summary>
     public const string MemoryBomb = $$"""
         (module
