@@ -30,10 +30,11 @@ namespace PromiseGrid.Gpt.Compute;
 /// </para>
 /// <para>
 /// Products of at most <see cref="DirectMaxRows"/> rows skip packing and stream B directly
-/// (B[k,n] row by row; B[n,k] through 8×8 in-register transposes), summing in the same order.
+/// (B[k,n] row by row; B[n,k] through 8×8 in-register transposes), summing in the same order;
+/// so do plain products of 2 to <see cref="FewMaxRows"/> rows (the register tile on B in place, MatMul.FewRows.cs).
 /// </para>
 /// </remarks>
-public static class MatMul
+public static partial class MatMul
 {
     /// <summary>Rows of the register tile.</summary>
     private const int MR = 6;
@@ -97,6 +98,12 @@ public static class MatMul
         if (k == 0)
         {
             if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+
+        if (TakesFewRows(m, k, n, transposedA, transposedB))
+        {
+            fixed (float* pa = a, pb = b, pc = c) FewRows(pa, pb, pc, m, k, n, accumulate);
             return;
         }
 

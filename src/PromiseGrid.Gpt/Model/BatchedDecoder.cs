@@ -26,6 +26,7 @@ public sealed class BatchedDecoder
     private readonly GptModel _model;
     private readonly List<Lane> _lanes = new();
     private float[] _logits = [];
+    private float[] _embeddingT = [];
 
     public BatchedDecoder(GptModel model)
     {
@@ -54,20 +55,40 @@ public sealed class BatchedDecoder
         if (_logits.Length < rows * v) _logits = new float[Math.Max(rows, 2 * _logits.Length / v) * v];
         int lanes = Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
         while (_lanes.Count < lanes) _lanes.Add(new Lane(_model));
+        TransposeEmbedding();
         if (lanes == 1)
-            _lanes[0].Run(caches, tokens, 0, rows, _logits);
+            _lanes[0].Run(caches, tokens, 0, rows, _embeddingT, _logits);
         else
         {
             var input = tokens.ToArray();
             var logits = _logits;
+            var embeddingT = _embeddingT;
             Parallel.For(0, lanes, lane =>
             {
                 int first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
-                _lanes[lane].Run(caches, input, first, last - first, logits);
+                _lanes[lane].Run(caches, input, first, last - first, embeddingT, logits);
             });
         }
         for (int r = 0; r < rows; r++) caches[r].Length++;
         return _logits.AsSpan(0, rows * v);
+    }
+
+    /// <summary>
+    /// The tied output weight (the byte embedding, [256, C]) as [C, 256], copied once per step: the
+    /// logits then take <see cref="MatMul"/>'s unpacked few-row product (the same bits in either
+    /// layout) instead of packing the transposed weight once per lane. Copied every step, not kept,
+    /// because the model's parameters may change between steps (training, loading).
+    /// </summary>
+    private void TransposeEmbedding()
+    {
+        int c = _model.Config.Dim, v = GptConfig.VocabularySize;
+        if (_embeddingT.Length != c * v) _embeddingT = new float[c * v];
+        var wte = GptModel.Slice(_model.Parameters.AsSpan(), _model.Layout.TokenEmbedding);
+        for (int t = 0; t < v; t++)
+        {
+            var row = wte.Slice(t * c, c);
+            for (int d = 0; d < c; d++) _embeddingT[d * v + t] = row[d];
+        }
     }
 
     /// <summary>One thread's share of a step: rows first..first+rows of the batch, with its own work buffers.</summary>
@@ -85,7 +106,7 @@ public sealed class BatchedDecoder
         }
 
         /// <summary>Runs rows first..first+rows (their caches' positions are not advanced here) and writes their logits.</summary>
-        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[] logitsOut)
+        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[] embeddingT, float[] logitsOut)
         {
             var cfg = _model.Config;
             var caches = new CacheRange(all, first, rows);
@@ -120,7 +141,7 @@ public sealed class BatchedDecoder
                 TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
             }
             LayerNormRows(GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), rows);
-            MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, logitsOut.AsSpan(first * v, rows * v), rows, c, v);
+            MatMul.Multiply(_norm.AsSpan(0, rows * c), embeddingT, logitsOut.AsSpan(first * v, rows * v), rows, c, v);
         }
 
         private void LayerNormRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)
