@@ -12,9 +12,15 @@ public static partial class MatMul
     /// </summary>
     private const int FewMaxRows = 16;
 
-    /// <summary>Whether <see cref="FewRows"/> takes the product: few rows, nothing transposed, whole 16-column strips, one thread's work.</summary>
-    private static bool TakesFewRows(int m, int k, int n, bool transposedA, bool transposedB) =>
-        m >= 2 && m <= FewMaxRows && !transposedA && !transposedB && n % NR == 0 && (long)m * k * n < ParallelThreshold;
+    /// <summary>
+    /// Whether <see cref="FewRows"/> takes the product: nothing transposed, whole 16-column strips, and
+    /// either few rows and one thread's work, or any number of rows that must stay on the calling
+    /// thread (<see cref="MultiplySerial"/>: packing B would cost more than it saves there too, and the
+    /// B strip in L1 serves every row strip).
+    /// </summary>
+    private static bool TakesFewRows(int m, int k, int n, bool transposedA, bool transposedB, bool serial) =>
+        m >= 2 && !transposedA && !transposedB && n % NR == 0
+        && (serial || (m <= FewMaxRows && (long)m * k * n < ParallelThreshold));
 
     /// <summary>
     /// C (=|+=) A[m,k]·B[k,n] straight from the row-major operands: for each k slice and each

@@ -64,6 +64,13 @@ public static partial class MatMul
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
         Gemm(a, b, c, m, k, n, transposedA: false, transposedB: false, accumulate: false);
 
+    /// <summary>
+    /// C[m,n] = A[m,k]·B[k,n] on the calling thread only (the same bits as <see cref="Multiply"/>): for a
+    /// caller that already keeps every core busy, such as a window loaded beside a batched decoding step.
+    /// </summary>
+    internal static void MultiplySerial(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
+        Gemm(a, b, c, m, k, n, transposedA: false, transposedB: false, accumulate: false, serial: true);
+
     /// <summary>C[m,n] = A[m,k]·B[n,k]ᵀ.</summary>
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
         Gemm(a, b, c, m, k, n, transposedA: false, transposedB: true, accumulate: false);
@@ -86,7 +93,7 @@ public static partial class MatMul
 
     private static unsafe void Gemm(
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n,
-        bool transposedA, bool transposedB, bool accumulate)
+        bool transposedA, bool transposedB, bool accumulate, bool serial = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -101,7 +108,7 @@ public static partial class MatMul
             return;
         }
 
-        if (TakesFewRows(m, k, n, transposedA, transposedB))
+        if (TakesFewRows(m, k, n, transposedA, transposedB, serial))
         {
             fixed (float* pa = a, pb = b, pc = c) FewRows(pa, pb, pc, m, k, n, accumulate);
             return;
@@ -115,7 +122,7 @@ public static partial class MatMul
             return;
         }
 
-        var parallel = (long)m * k * n >= ParallelThreshold && Environment.ProcessorCount > 1;
+        var parallel = !serial && (long)m * k * n >= ParallelThreshold && Environment.ProcessorCount > 1;
         var packedB = ArrayPool<float>.Shared.Rent(KC * NC);
         try
         {

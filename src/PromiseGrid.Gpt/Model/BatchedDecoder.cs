@@ -42,9 +42,21 @@ public sealed class BatchedDecoder
     /// </summary>
     public ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens)
     {
+        if (caches.Count == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
+        return Step(caches, tokens, []);
+    }
+
+    /// <summary>
+    /// <see cref="Step(IReadOnlyList{KvCache}, ReadOnlySpan{byte})"/> (over no sequence, if none) with
+    /// <paramref name="alongside"/> run in the same fork and join as the step's lanes: work items that
+    /// touch none of the step's caches, such as <see cref="BatchedGenerator"/> loading other streams'
+    /// windows, so that a long load fills the cores beside the step instead of stopping the batch.
+    /// An item is told whether it runs alone (no lane, no other item: it may use every core itself).
+    /// </summary>
+    internal ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens, IReadOnlyList<Action<bool>> alongside)
+    {
         var cfg = _model.Config;
         int rows = caches.Count, v = GptConfig.VocabularySize;
-        if (rows == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
         if (tokens.Length != rows) throw new ArgumentException($"Expected {rows} bytes, one per cache, got {tokens.Length}.", nameof(tokens));
         for (int r = 0; r < rows; r++)
         {
@@ -53,19 +65,28 @@ public sealed class BatchedDecoder
                 throw new InvalidOperationException($"KV cache {r} is full ({cfg.Context} positions).");
         }
         if (_logits.Length < rows * v) _logits = new float[Math.Max(rows, 2 * _logits.Length / v) * v];
-        int lanes = Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
+        int lanes = rows == 0 ? 0 : Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
         while (_lanes.Count < lanes) _lanes.Add(new Lane(_model));
-        TransposeEmbedding();
-        if (lanes == 1)
+        if (rows > 0) TransposeEmbedding();
+        int others = alongside.Count, items = others + lanes;
+        if (items == 1 && lanes == 1)
             _lanes[0].Run(caches, tokens, 0, rows, _embeddingT, _logits);
-        else
+        else if (items == 1)
+            alongside[0](true);
+        else if (items > 1)
         {
             var input = tokens.ToArray();
             var logits = _logits;
             var embeddingT = _embeddingT;
-            Parallel.For(0, lanes, lane =>
+            // The other work first: a window load is the longest item, so it should not start last.
+            Parallel.For(0, items, item =>
             {
-                int first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
+                if (item < others)
+                {
+                    alongside[item](false);
+                    return;
+                }
+                int lane = item - others, first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
                 _lanes[lane].Run(caches, input, first, last - first, embeddingT, logits);
             });
         }
