@@ -24,7 +24,7 @@ public static partial class MatMul
 
     /// <summary>
     /// C (=|+=) A[m,k]·B[k,n] straight from the row-major operands: for each k slice and each
-    /// 16-column strip of B, strips of six rows (then one of four) run a register tile that loads
+    /// 16-column strip of B, strips of six rows (then of four) run a register tile that loads
     /// B[p, j..j+16] in place and broadcasts A[r, p] in place. Each element sums exactly as the packed
     /// path does (per <see cref="KC"/> slice from zero, in p order, the same multiply-add, slices added
     /// in order), so its bits do not depend on which path or which neighbours computed it. The strip of
@@ -32,6 +32,11 @@ public static partial class MatMul
     /// </summary>
     private static unsafe void FewRows(float* a, float* b, float* c, int m, int k, int n, bool accumulate)
     {
+        // Six-row tiles, then four-row tiles for the last rows so that few rows are computed and
+        // dropped: 8 rows as 4 + 4 (not 6 + 2 padded to 6), 16 as 6 + 6 + 4, 13 as 6 + 4 + 3.
+        var rest = m % MR;
+        var tail = rest == 5 ? 0 : rest is 1 or 2 && m > MR ? MR + rest : rest;
+        var head = m - tail;
         for (var p0 = 0; p0 < k; p0 += KC)
         {
             var kc = Math.Min(KC, k - p0);
@@ -39,13 +44,10 @@ public static partial class MatMul
             for (var j = 0; j < n; j += NR)
             {
                 var r = 0;
-                for (; r + MR <= m; r += MR)
-                    StridedTile6(kc, a + (long)r * k + p0, k, b + (long)p0 * n + j, n, c + (long)r * n + j, n, MR, overwrite);
-                var rest = m - r;
-                if (rest == 5)
-                    StridedTile6(kc, a + (long)r * k + p0, k, b + (long)p0 * n + j, n, c + (long)r * n + j, n, rest, overwrite);
-                else if (rest > 0)
-                    StridedTile4(kc, a + (long)r * k + p0, k, b + (long)p0 * n + j, n, c + (long)r * n + j, n, rest, overwrite);
+                for (; r < head; r += MR)
+                    StridedTile6(kc, a + (long)r * k + p0, k, b + (long)p0 * n + j, n, c + (long)r * n + j, n, Math.Min(MR, head - r), overwrite);
+                for (; r < m; r += 4)
+                    StridedTile4(kc, a + (long)r * k + p0, k, b + (long)p0 * n + j, n, c + (long)r * n + j, n, Math.Min(4, m - r), overwrite);
             }
         }
     }

@@ -129,6 +129,22 @@ public sealed class MatMulTests
     }
 
     [Theory]
+    [InlineData(65, 128, 384)]  // a window loaded beside a batched step
+    [InlineData(64, 512, 128)]
+    [InlineData(129, 300, 70)]  // columns not in whole strips: the packed path, on one thread
+    public void A_serial_product_gives_the_bits_of_the_parallel_one(int m, int k, int n)
+    {
+        var random = new Random(m + k + n);
+        var a = RandomMatrix(random, m * k);
+        var b = RandomMatrix(random, k * n);
+        var parallel = new float[m * n];
+        var serial = new float[m * n];
+        MatMul.Multiply(a, b, parallel, m, k, n);
+        MatMul.MultiplySerial(a, b, serial, m, k, n);
+        Assert.Equal(Bits(parallel), Bits(serial));
+    }
+
+    [Theory]
     [InlineData(1, 300, 70)]
     [InlineData(3, 40, 33)]
     [InlineData(150, 600, 90)]
