@@ -67,17 +67,20 @@ public sealed class BatchedDecoder
         if (_logits.Length < rows * v) _logits = new float[Math.Max(rows, 2 * _logits.Length / v) * v];
         int lanes = rows == 0 ? 0 : Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
         while (_lanes.Count < lanes) _lanes.Add(new Lane(_model));
-        if (rows > 0) TransposeEmbedding();
+        // Lanes of a few rows multiply by the embedding as it is stored (no packing below five rows);
+        // only wider lanes pay for the transposed copy.
+        bool transposed = lanes > 0 && rows / lanes > MaxRowsWithoutTransposedEmbedding;
+        if (transposed) TransposeEmbedding();
+        var embeddingT = transposed ? _embeddingT : null;
         int others = alongside.Count, items = others + lanes;
         if (items == 1 && lanes == 1)
-            _lanes[0].Run(caches, tokens, 0, rows, _embeddingT, _logits);
+            _lanes[0].Run(caches, tokens, 0, rows, embeddingT, _logits);
         else if (items == 1)
             alongside[0](true);
         else if (items > 1)
         {
             var input = tokens.ToArray();
             var logits = _logits;
-            var embeddingT = _embeddingT;
             // The other work first: a window load is the longest item, so it should not start last.
             Parallel.For(0, items, item =>
             {
@@ -95,11 +98,15 @@ public sealed class BatchedDecoder
     }
 
     /// <summary>
-    /// The tied output weight (the byte embedding, [256, C]) as [C, 256], copied once per step: the
-    /// logits then take <see cref="MatMul"/>'s unpacked few-row product (the same bits in either
-    /// layout) instead of packing the transposed weight once per lane. Copied every step, not kept,
-    /// because the model's parameters may change between steps (training, loading).
+    /// The tied output weight (the byte embedding, [256, C]) as [C, 256], copied once per step when the
+    /// lanes have more than <see cref="MaxRowsWithoutTransposedEmbedding"/> rows: their logits then take
+    /// <see cref="MatMul"/>'s unpacked few-row product (the same bits in either layout) instead of
+    /// packing the transposed weight once per lane. Lanes of fewer rows read the weight as stored, row by
+    /// row, which costs less than the copy. Copied every step, not kept, because the model's parameters
+    /// may change between steps (training, loading).
     /// </summary>
+    private const int MaxRowsWithoutTransposedEmbedding = 4;
+
     private void TransposeEmbedding()
     {
         int c = _model.Config.Dim, v = GptConfig.VocabularySize;
@@ -127,7 +134,7 @@ public sealed class BatchedDecoder
         }
 
         /// <summary>Runs rows first..first+rows (their caches' positions are not advanced here) and writes their logits.</summary>
-        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[] embeddingT, float[] logitsOut)
+        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[]? embeddingT, float[] logitsOut)
         {
             var cfg = _model.Config;
             var caches = new CacheRange(all, first, rows);
@@ -162,7 +169,9 @@ public sealed class BatchedDecoder
                 TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
             }
             LayerNormRows(GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), rows);
-            MatMul.Multiply(_norm.AsSpan(0, rows * c), embeddingT, logitsOut.AsSpan(first * v, rows * v), rows, c, v);
+            var logits = logitsOut.AsSpan(first * v, rows * v);
+            if (embeddingT is null) MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, logits, rows, c, v);
+            else MatMul.Multiply(_norm.AsSpan(0, rows * c), embeddingT, logits, rows, c, v);
         }
 
         private void LayerNormRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)
