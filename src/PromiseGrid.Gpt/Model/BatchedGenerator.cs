@@ -7,8 +7,8 @@ namespace PromiseGrid.Gpt.Model;
 /// <summary>
 /// Continuous batching: concurrent generations over one model share each decoding step (one
 /// <see cref="BatchedDecoder.Step(IReadOnlyList{KvCache}, ReadOnlySpan{byte})"/> over every active stream's current byte). A stream joins
-/// between steps (its prompt is loaded into its own <see cref="KvCache"/> in one block, then it
-/// decodes with the others) and leaves between steps when it has its bytes, meets its stop byte,
+/// between steps (its prompt is loaded into its own <see cref="KvCache"/> in one block, beside a
+/// step, then it decodes with the others; a window cut at the context reloads the same way) and leaves between steps when it has its bytes, meets its stop byte,
 /// or is cancelled. Each stream follows <see cref="Generator"/>'s rules exactly (window, cut at
 /// the context, its own seeded sampler), and the batched step gives each stream the logits its
 /// cache alone would give, so a stream gets the very bytes <see cref="Generator.Generate"/> gives
