@@ -67,6 +67,17 @@ public sealed class GptBenchTests
     }
 
     [Fact]
+    public void Only_the_named_figures_are_measured()
+    {
+        // `--only serving-1,serving-3`: a short profiling run of serving skips training and the rest.
+        var options = new GptBenchOptions(Seconds: 0.1, WarmupSeconds: 0, Layers: 1, Dim: 32, Heads: 2, Context: 16, Batch: 2, Streams: 3,
+            Only: "serving-1,serving-3");
+        var report = GptBench.Run(options);
+        Assert.Equal(["serving-1", "serving-3"], report.Figures.Select(f => f.Name));
+        Assert.Equal(report["serving-3"].Operations * 3 * GptBench.GenerationChunk, report["serving-3"].Bytes);
+    }
+
+    [Fact]
     public void The_default_model_is_the_one_million_parameter_shape_of_issue_7()
     {
         var config = new GptBenchOptions().Config;

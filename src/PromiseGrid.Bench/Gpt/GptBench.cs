@@ -47,7 +47,8 @@ public static class GptBench
 
         var serving = Serving(options, model, prompt);
 
-        return new GptBenchReport(options, config, config.ParameterCount, model.Threads, [training, forward, generation, .. serving],
+        GptBenchFigure?[] figures = [training, forward, generation, .. serving];
+        return new GptBenchReport(options, config, config.ParameterCount, model.Threads, figures.OfType<GptBenchFigure>().ToArray(),
             LoadReport.DescribeMachine());
     }
 
@@ -58,7 +59,7 @@ public static class GptBench
     /// together; unbatched, beside it from the same run: the same streams each on its own
     /// <see cref="Generator"/> on the thread pool (how the module served before batching).
     /// </summary>
-    private static GptBenchFigure[] Serving(GptBenchOptions options, GptModel model, byte[] prompt)
+    private static GptBenchFigure?[] Serving(GptBenchOptions options, GptModel model, byte[] prompt)
     {
         int streams = options.Streams, seed = 0;
         var batched = new BatchedGenerator(model, streams);
@@ -85,7 +86,7 @@ public static class GptBench
 
     /// <summary>
     /// <c>PromiseGrid.Bench gpt [--seconds S] [--warmup S] [--layers N] [--dim N] [--heads N] [--context N]
-    /// [--batch N] [--threads N] [--streams N] [--json FILE]</c>: prints the table (and writes the JSON); returns the exit code.
+    /// [--batch N] [--threads N] [--streams N] [--only FIGURE,...] [--json FILE]</c>: prints the table (and writes the JSON); returns the exit code.
     /// </summary>
     public static int RunCommandLine(string[] args)
     {
@@ -106,6 +107,7 @@ public static class GptBench
                 "--batch" => options with { Batch = (int)Number() },
                 "--threads" => options with { Threads = (int)Number() },
                 "--streams" => options with { Streams = (int)Number() },
+                "--only" => options with { Only = value },
                 "--json" => options,
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
@@ -117,9 +119,13 @@ public static class GptBench
         return 0;
     }
 
-    /// <summary>Calls <paramref name="operation"/> (which returns the bytes it handled) for the warm-up, then for the window.</summary>
-    private static GptBenchFigure Measure(GptBenchOptions options, string name, string description, Func<int> operation)
+    /// <summary>
+    /// Calls <paramref name="operation"/> (which returns the bytes it handled) for the warm-up, then for the window;
+    /// null when <see cref="GptBenchOptions.Only"/> leaves the figure out.
+    /// </summary>
+    private static GptBenchFigure? Measure(GptBenchOptions options, string name, string description, Func<int> operation)
     {
+        if (!options.Wants(name)) return null;
         var clock = Stopwatch.StartNew();
         do operation(); while (clock.Elapsed.TotalSeconds < options.WarmupSeconds);
         long bytes = 0, operations = 0;

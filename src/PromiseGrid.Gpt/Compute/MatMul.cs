@@ -30,10 +30,11 @@ namespace PromiseGrid.Gpt.Compute;
 /// </para>
 /// <para>
 /// Products of at most <see cref="DirectMaxRows"/> rows skip packing and stream B directly
-/// (B[k,n] row by row; B[n,k] through 8×8 in-register transposes), summing in the same order.
+/// (B[k,n] row by row; B[n,k] through 8×8 in-register transposes), summing in the same order;
+/// so do plain products of 2 to <see cref="FewMaxRows"/> rows (the register tile on B in place, MatMul.FewRows.cs).
 /// </para>
 /// </remarks>
-public static class MatMul
+public static partial class MatMul
 {
     /// <summary>Rows of the register tile.</summary>
     private const int MR = 6;
@@ -63,6 +64,13 @@ public static class MatMul
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
         Gemm(a, b, c, m, k, n, transposedA: false, transposedB: false, accumulate: false);
 
+    /// <summary>
+    /// C[m,n] = A[m,k]·B[k,n] on the calling thread only (the same bits as <see cref="Multiply"/>): for a
+    /// caller that already keeps every core busy, such as a window loaded beside a batched decoding step.
+    /// </summary>
+    internal static void MultiplySerial(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
+        Gemm(a, b, c, m, k, n, transposedA: false, transposedB: false, accumulate: false, serial: true);
+
     /// <summary>C[m,n] = A[m,k]·B[n,k]ᵀ.</summary>
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n) =>
         Gemm(a, b, c, m, k, n, transposedA: false, transposedB: true, accumulate: false);
@@ -85,7 +93,7 @@ public static class MatMul
 
     private static unsafe void Gemm(
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n,
-        bool transposedA, bool transposedB, bool accumulate)
+        bool transposedA, bool transposedB, bool accumulate, bool serial = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -100,6 +108,12 @@ public static class MatMul
             return;
         }
 
+        if (TakesFewRows(m, k, n, transposedA, transposedB, serial))
+        {
+            fixed (float* pa = a, pb = b, pc = c) FewRows(pa, pb, pc, m, k, n, accumulate);
+            return;
+        }
+
         if (m <= DirectMaxRows)
         {
             fixed (float* pa = a, pb = b, pc = c)
@@ -108,7 +122,7 @@ public static class MatMul
             return;
         }
 
-        var parallel = (long)m * k * n >= ParallelThreshold && Environment.ProcessorCount > 1;
+        var parallel = !serial && (long)m * k * n >= ParallelThreshold && Environment.ProcessorCount > 1;
         var packedB = ArrayPool<float>.Shared.Rent(KC * NC);
         try
         {

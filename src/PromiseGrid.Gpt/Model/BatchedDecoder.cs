@@ -26,6 +26,7 @@ public sealed class BatchedDecoder
     private readonly GptModel _model;
     private readonly List<Lane> _lanes = new();
     private float[] _logits = [];
+    private float[] _embeddingT = [];
 
     public BatchedDecoder(GptModel model)
     {
@@ -41,9 +42,21 @@ public sealed class BatchedDecoder
     /// </summary>
     public ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens)
     {
+        if (caches.Count == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
+        return Step(caches, tokens, []);
+    }
+
+    /// <summary>
+    /// <see cref="Step(IReadOnlyList{KvCache}, ReadOnlySpan{byte})"/> (over no sequence, if none) with
+    /// <paramref name="alongside"/> run in the same fork and join as the step's lanes: work items that
+    /// touch none of the step's caches, such as <see cref="BatchedGenerator"/> loading other streams'
+    /// windows, so that a long load fills the cores beside the step instead of stopping the batch.
+    /// An item is told whether it runs alone (no lane, no other item: it may use every core itself).
+    /// </summary>
+    internal ReadOnlySpan<float> Step(IReadOnlyList<KvCache> caches, ReadOnlySpan<byte> tokens, IReadOnlyList<Action<bool>> alongside)
+    {
         var cfg = _model.Config;
         int rows = caches.Count, v = GptConfig.VocabularySize;
-        if (rows == 0) throw new ArgumentException("A step needs at least one sequence.", nameof(caches));
         if (tokens.Length != rows) throw new ArgumentException($"Expected {rows} bytes, one per cache, got {tokens.Length}.", nameof(tokens));
         for (int r = 0; r < rows; r++)
         {
@@ -52,22 +65,58 @@ public sealed class BatchedDecoder
                 throw new InvalidOperationException($"KV cache {r} is full ({cfg.Context} positions).");
         }
         if (_logits.Length < rows * v) _logits = new float[Math.Max(rows, 2 * _logits.Length / v) * v];
-        int lanes = Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
+        int lanes = rows == 0 ? 0 : Math.Clamp(rows / MinimumLaneRows, 1, Math.Max(1, Environment.ProcessorCount));
         while (_lanes.Count < lanes) _lanes.Add(new Lane(_model));
-        if (lanes == 1)
-            _lanes[0].Run(caches, tokens, 0, rows, _logits);
-        else
+        // Lanes of a few rows multiply by the embedding as it is stored (no packing below five rows);
+        // only wider lanes pay for the transposed copy.
+        bool transposed = lanes > 0 && rows / lanes > MaxRowsWithoutTransposedEmbedding;
+        if (transposed) TransposeEmbedding();
+        var embeddingT = transposed ? _embeddingT : null;
+        int others = alongside.Count, items = others + lanes;
+        if (items == 1 && lanes == 1)
+            _lanes[0].Run(caches, tokens, 0, rows, embeddingT, _logits);
+        else if (items == 1)
+            alongside[0](true);
+        else if (items > 1)
         {
             var input = tokens.ToArray();
             var logits = _logits;
-            Parallel.For(0, lanes, lane =>
+            // The other work first: a window load is the longest item, so it should not start last.
+            Parallel.For(0, items, item =>
             {
-                int first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
-                _lanes[lane].Run(caches, input, first, last - first, logits);
+                if (item < others)
+                {
+                    alongside[item](false);
+                    return;
+                }
+                int lane = item - others, first = rows * lane / lanes, last = rows * (lane + 1) / lanes;
+                _lanes[lane].Run(caches, input, first, last - first, embeddingT, logits);
             });
         }
         for (int r = 0; r < rows; r++) caches[r].Length++;
         return _logits.AsSpan(0, rows * v);
+    }
+
+    /// <summary>
+    /// The tied output weight (the byte embedding, [256, C]) as [C, 256], copied once per step when the
+    /// lanes have more than <see cref="MaxRowsWithoutTransposedEmbedding"/> rows: their logits then take
+    /// <see cref="MatMul"/>'s unpacked few-row product (the same bits in either layout) instead of
+    /// packing the transposed weight once per lane. Lanes of fewer rows read the weight as stored, row by
+    /// row, which costs less than the copy. Copied every step, not kept, because the model's parameters
+    /// may change between steps (training, loading).
+    /// </summary>
+    private const int MaxRowsWithoutTransposedEmbedding = 4;
+
+    private void TransposeEmbedding()
+    {
+        int c = _model.Config.Dim, v = GptConfig.VocabularySize;
+        if (_embeddingT.Length != c * v) _embeddingT = new float[c * v];
+        var wte = GptModel.Slice(_model.Parameters.AsSpan(), _model.Layout.TokenEmbedding);
+        for (int t = 0; t < v; t++)
+        {
+            var row = wte.Slice(t * c, c);
+            for (int d = 0; d < c; d++) _embeddingT[d * v + t] = row[d];
+        }
     }
 
     /// <summary>One thread's share of a step: rows first..first+rows of the batch, with its own work buffers.</summary>
@@ -85,7 +134,7 @@ public sealed class BatchedDecoder
         }
 
         /// <summary>Runs rows first..first+rows (their caches' positions are not advanced here) and writes their logits.</summary>
-        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[] logitsOut)
+        public void Run(IReadOnlyList<KvCache> all, ReadOnlySpan<byte> allTokens, int first, int rows, float[]? embeddingT, float[] logitsOut)
         {
             var cfg = _model.Config;
             var caches = new CacheRange(all, first, rows);
@@ -120,7 +169,9 @@ public sealed class BatchedDecoder
                 TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
             }
             LayerNormRows(GptModel.Slice(p, layout.FinalNormWeight), GptModel.Slice(p, layout.FinalNormBias), rows);
-            MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, logitsOut.AsSpan(first * v, rows * v), rows, c, v);
+            var logits = logitsOut.AsSpan(first * v, rows * v);
+            if (embeddingT is null) MatMul.MultiplyTransposedB(_norm.AsSpan(0, rows * c), wte, logits, rows, c, v);
+            else MatMul.Multiply(_norm.AsSpan(0, rows * c), embeddingT, logits, rows, c, v);
         }
 
         private void LayerNormRows(ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int rows)

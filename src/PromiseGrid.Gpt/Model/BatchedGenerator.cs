@@ -6,9 +6,9 @@ namespace PromiseGrid.Gpt.Model;
 
 /// <summary>
 /// Continuous batching: concurrent generations over one model share each decoding step (one
-/// <see cref="BatchedDecoder.Step"/> over every active stream's current byte). A stream joins
-/// between steps (its prompt is loaded into its own <see cref="KvCache"/> in one block, then it
-/// decodes with the others) and leaves between steps when it has its bytes, meets its stop byte,
+/// <see cref="BatchedDecoder.Step(IReadOnlyList{KvCache}, ReadOnlySpan{byte})"/> over every active stream's current byte). A stream joins
+/// between steps (its prompt is loaded into its own <see cref="KvCache"/> in one block, beside a
+/// step, then it decodes with the others; a window cut at the context reloads the same way) and leaves between steps when it has its bytes, meets its stop byte,
 /// or is cancelled. Each stream follows <see cref="Generator"/>'s rules exactly (window, cut at
 /// the context, its own seeded sampler), and the batched step gives each stream the logits its
 /// cache alone would give, so a stream gets the very bytes <see cref="Generator.Generate"/> gives
@@ -100,6 +100,7 @@ public sealed class BatchedGenerator
         var caches = new List<KvCache>();
         var stepping = new List<Stream>();
         var tokens = new List<byte>();
+        var loading = new List<Action<bool>>();
         while (true)
         {
             lock (_lock)
@@ -114,7 +115,7 @@ public sealed class BatchedGenerator
             }
             try
             {
-                Step(caches, stepping, tokens);
+                Step(caches, stepping, tokens, loading);
             }
             catch (Exception error)
             {
@@ -127,16 +128,20 @@ public sealed class BatchedGenerator
     }
 
     /// <summary>
-    /// One round of <see cref="Generator"/>'s loop for every active stream: load the window of those
-    /// that need it, sample a byte each, then one shared step for those that go on.
+    /// One round of <see cref="Generator"/>'s loop for every active stream: each stream whose cache
+    /// holds its window samples a byte, and those that go on share one step; a stream whose window must
+    /// be loaded (a new one, or one whose window was just cut at the context) loads it in the same fork
+    /// and join as the step, on a core of its own, and samples in the next round. Which round a stream
+    /// samples in never changes its bytes: only its own logits and its own random draws do.
     /// </summary>
-    private void Step(List<KvCache> caches, List<Stream> stepping, List<byte> tokens)
+    private void Step(List<KvCache> caches, List<Stream> stepping, List<byte> tokens, List<Action<bool>> loading)
     {
         const int v = GptConfig.VocabularySize;
         int context = _model.Config.Context, keep = context / 2;
         caches.Clear();
         stepping.Clear();
         tokens.Clear();
+        loading.Clear();
         for (int i = 0; i < _active.Count; i++)
         {
             var s = _active[i];
@@ -148,9 +153,8 @@ public sealed class BatchedGenerator
             }
             if (s.Stale)
             {
-                s.Cache.Clear();
-                s.Cache.Append(CollectionsMarshal.AsSpan(s.Window)).CopyTo(s.Logits);
-                s.Stale = false;
+                loading.Add(s.Load);
+                continue;
             }
             byte next = Sampler.Next(s.Logits, s.Options, s.Random);
             if (s.Options.StopByte == next)
@@ -172,16 +176,18 @@ public sealed class BatchedGenerator
                 s.Stale = true;
             }
             s.Window.Add(next);
-            if (!s.Stale)
+            if (s.Stale)
             {
-                caches.Add(s.Cache);
-                stepping.Add(s);
-                tokens.Add(next);
+                loading.Add(s.Load);
+                continue;
             }
+            caches.Add(s.Cache);
+            stepping.Add(s);
+            tokens.Add(next);
         }
         LastStepSize = caches.Count;
-        if (caches.Count == 0) return;
-        var logits = _decoder.Step(caches, CollectionsMarshal.AsSpan(tokens));
+        if (caches.Count == 0 && loading.Count == 0) return;
+        var logits = _decoder.Step(caches, CollectionsMarshal.AsSpan(tokens), loading);
         for (int r = 0; r < stepping.Count; r++) logits.Slice(r * v, v).CopyTo(stepping[r].Logits);
     }
 
@@ -200,6 +206,22 @@ public sealed class BatchedGenerator
             Options = options;
             Random = new Random(options.Seed);
             Cancellation = cancellation;
+            Load = LoadWindow;
+        }
+
+        /// <summary><see cref="LoadWindow"/>, as the work item a step runs beside its lanes (one delegate per stream).</summary>
+        public Action<bool> Load { get; }
+
+        /// <summary>
+        /// Loads the window into the cache and keeps the logits for the byte after it: on every core
+        /// when it runs alone, else on its own thread (the step's lanes have the other cores).
+        /// </summary>
+        private void LoadWindow(bool alone)
+        {
+            Cache.Clear();
+            var window = CollectionsMarshal.AsSpan(Window);
+            (alone ? Cache.Append(window) : Cache.AppendSerial(window)).CopyTo(Logits);
+            Stale = false;
         }
 
         public List<byte> Window { get; }

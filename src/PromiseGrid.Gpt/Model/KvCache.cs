@@ -59,7 +59,15 @@ public sealed class KvCache
     /// products run as matrix-matrix products (weights read once for all the bytes, both cores):
     /// how a prompt, or the window kept when the context is full, is loaded.
     /// </summary>
-    public ReadOnlySpan<float> Append(scoped ReadOnlySpan<byte> tokens)
+    public ReadOnlySpan<float> Append(scoped ReadOnlySpan<byte> tokens) => Append(tokens, serial: false);
+
+    /// <summary>
+    /// <see cref="Append(ReadOnlySpan{byte})"/> on the calling thread only, with the same bits: how
+    /// <see cref="BatchedGenerator"/> loads a window beside a decoding step that keeps the other cores busy.
+    /// </summary>
+    internal ReadOnlySpan<float> AppendSerial(scoped ReadOnlySpan<byte> tokens) => Append(tokens, serial: true);
+
+    private ReadOnlySpan<float> Append(scoped ReadOnlySpan<byte> tokens, bool serial)
     {
         var cfg = _model.Config;
         int rows = tokens.Length;
@@ -79,20 +87,22 @@ public sealed class KvCache
         {
             var w = layout.Blocks[l];
             LayerNormRows(_x, GptModel.Slice(p, w.Ln1Weight), GptModel.Slice(p, w.Ln1Bias), rows);
-            MatMul.Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c);
+            Multiply(_norm, GptModel.Slice(p, w.AttnWeight), _qkv, rows, c, 3 * c, serial);
             TransformerOps.AddBias(_qkv, GptModel.Slice(p, w.AttnBias), rows);
             for (int r = 0; r < rows; r++)
                 Store(l, pos + r, _qkv.AsSpan(r * 3 * c, 3 * c));
-            Attend(l, pos, rows);
-            MatMul.Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c);
+            Attend(l, pos, rows, serial);
+            Multiply(_attention, GptModel.Slice(p, w.AttnProjWeight), _projection, rows, c, c, serial);
             TransformerOps.AddBias(_projection, GptModel.Slice(p, w.AttnProjBias), rows);
             TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
             LayerNormRows(_x, GptModel.Slice(p, w.Ln2Weight), GptModel.Slice(p, w.Ln2Bias), rows);
-            MatMul.Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, rows, c, 4 * c);
+            Multiply(_norm, GptModel.Slice(p, w.FcWeight), _fc, rows, c, 4 * c, serial);
             TransformerOps.AddBias(_fc, GptModel.Slice(p, w.FcBias), rows);
-            if (rows == 1) TransformerOps.GeluRow(_fc.AsSpan(0, 4 * c), _fcGelu.AsSpan(0, 4 * c));
+            if (serial)
+                for (int r = 0; r < rows; r++) TransformerOps.GeluRow(_fc.AsSpan(r * 4 * c, 4 * c), _fcGelu.AsSpan(r * 4 * c, 4 * c));
+            else if (rows == 1) TransformerOps.GeluRow(_fc.AsSpan(0, 4 * c), _fcGelu.AsSpan(0, 4 * c));
             else TransformerOps.Gelu(_fc, _fcGelu, rows, 4 * c);
-            MatMul.Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, rows, 4 * c, c);
+            Multiply(_fcGelu, GptModel.Slice(p, w.FcProjWeight), _projection, rows, 4 * c, c, serial);
             TransformerOps.AddBias(_projection, GptModel.Slice(p, w.FcProjBias), rows);
             TensorPrimitives.Add(x, _projection.AsSpan(0, rows * c), x);
         }
@@ -102,6 +112,12 @@ public sealed class KvCache
         MatMul.MultiplyTransposedB(_norm.AsSpan(0, c), wte, _logits, 1, c, GptConfig.VocabularySize);
         Length += rows;
         return _logits;
+    }
+
+    private static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool serial)
+    {
+        if (serial) MatMul.MultiplySerial(a, b, c, m, k, n);
+        else MatMul.Multiply(a, b, c, m, k, n);
     }
 
     /// <summary>Keeps the key and value of one row's q|k|v (3·C wide) at <paramref name="position"/> of <paramref name="layer"/>.</summary>
@@ -138,8 +154,8 @@ public sealed class KvCache
             TransformerOps.LayerNormRow(input.AsSpan(r * c, c), weight, bias, _norm.AsSpan(r * c, c));
     }
 
-    /// <summary>Each new row attends to every cached position up to its own; heads in parallel for a block of rows.</summary>
-    private void Attend(int layer, int pos, int rows)
+    /// <summary>Each new row attends to every cached position up to its own; heads in parallel for a block of rows unless <paramref name="serial"/>.</summary>
+    private void Attend(int layer, int pos, int rows, bool serial)
     {
         var cfg = _model.Config;
         int c = cfg.Dim, hs = cfg.HeadDim, heads = cfg.Heads;
@@ -150,13 +166,18 @@ public sealed class KvCache
                     pos + 1, _probs, _attention.AsSpan(h * hs, hs));
             return;
         }
-        Parallel.For(0, heads, h =>
+        if (serial)
+            for (int h = 0; h < heads; h++) AttendHead(h);
+        else
+            Parallel.For(0, heads, AttendHead);
+
+        void AttendHead(int h)
         {
             var probs = _headProbs[h];
             for (int r = 0; r < rows; r++)
                 TransformerOps.AttendRow(_qkv.AsSpan(r * 3 * c + h * hs, hs), _keysT[layer][h], cfg.Context, _values[layer].AsSpan(h * hs), c,
                     pos + r + 1, probs, _attention.AsSpan(r * c + h * hs, hs));
-        });
+        }
     }
 
     private void EnsureRows(int rows)

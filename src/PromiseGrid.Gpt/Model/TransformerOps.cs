@@ -241,11 +241,38 @@ internal static class TransformerOps
         }
     }
 
-    /// <summary>s[j] = (Σ_d q[d]·kT[d·ld + j])·scale, j &lt; count: one fused multiply-add chain per key, d ascending.</summary>
+    /// <summary>
+    /// s[j] = (Σ_d q[d]·kT[d·ld + j])·scale, j &lt; count: one fused multiply-add chain per key, d ascending.
+    /// Keys go 64 at a time (eight vectors, eight independent chains), then 32; the last 1 to 31 keys (count ≥ 8)
+    /// also go as four vectors whose starts are clamped to count − 8, so they overlap keys already done
+    /// (recomputed to the same bits) instead of running one latency-bound vector and then scalar chains
+    /// (which cost more than the rest of a row's scores); nothing past key count − 1 is read.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Scores(float* q, int hs, float* kt, int ld, int count, float scale, float* s)
+    internal static unsafe void Scores(float* q, int hs, float* kt, int ld, int count, float scale, float* s)
     {
         int j = 0;
+        var vs = Vector256.Create(scale);
+        for (; j <= count - 64; j += 64)
+        {
+            // Eight independent chains: enough to keep both multiply-add pipes busy despite the latency.
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            var from = kt + j;
+            for (int d = 0; d < hs; d++, from += ld)
+            {
+                var x = Vector256.Create(q[d]);
+                a0 = MulAdd(x, Vector256.Load(from), a0);
+                a1 = MulAdd(x, Vector256.Load(from + 8), a1);
+                a2 = MulAdd(x, Vector256.Load(from + 16), a2);
+                a3 = MulAdd(x, Vector256.Load(from + 24), a3);
+                a4 = MulAdd(x, Vector256.Load(from + 32), a4);
+                a5 = MulAdd(x, Vector256.Load(from + 40), a5);
+                a6 = MulAdd(x, Vector256.Load(from + 48), a6);
+                a7 = MulAdd(x, Vector256.Load(from + 56), a7);
+            }
+            (a0 * vs).Store(s + j); (a1 * vs).Store(s + j + 8); (a2 * vs).Store(s + j + 16); (a3 * vs).Store(s + j + 24);
+            (a4 * vs).Store(s + j + 32); (a5 * vs).Store(s + j + 40); (a6 * vs).Store(s + j + 48); (a7 * vs).Store(s + j + 56);
+        }
         for (; j <= count - 32; j += 32)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -258,15 +285,24 @@ internal static class TransformerOps
                 a2 = MulAdd(x, Vector256.Load(from + 16), a2);
                 a3 = MulAdd(x, Vector256.Load(from + 24), a3);
             }
-            var vs = Vector256.Create(scale);
             (a0 * vs).Store(s + j); (a1 * vs).Store(s + j + 8); (a2 * vs).Store(s + j + 16); (a3 * vs).Store(s + j + 24);
         }
-        for (; j <= count - 8; j += 8)
+        if (j < count && count >= 8)
         {
-            Vector256<float> a0 = default;
-            var from = kt + j;
-            for (int d = 0; d < hs; d++, from += ld) a0 = MulAdd(Vector256.Create(q[d]), Vector256.Load(from), a0);
-            (a0 * Vector256.Create(scale)).Store(s + j);
+            int last = count - 8, o1 = Math.Min(j + 8, last), o2 = Math.Min(j + 16, last), o3 = Math.Min(j + 24, last);
+            int o0 = Math.Min(j, last);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            var from = kt;
+            for (int d = 0; d < hs; d++, from += ld)
+            {
+                var x = Vector256.Create(q[d]);
+                a0 = MulAdd(x, Vector256.Load(from + o0), a0);
+                a1 = MulAdd(x, Vector256.Load(from + o1), a1);
+                a2 = MulAdd(x, Vector256.Load(from + o2), a2);
+                a3 = MulAdd(x, Vector256.Load(from + o3), a3);
+            }
+            (a0 * vs).Store(s + o0); (a1 * vs).Store(s + o1); (a2 * vs).Store(s + o2); (a3 * vs).Store(s + o3);
+            return;
         }
         for (; j < count; j++)
         {

@@ -17,6 +17,8 @@ public sealed class MatMulTests
         { 1, 1, 1 }, { 1, 7, 1 }, { 2, 3, 5 }, { 5, 1, 17 }, { 6, 16, 16 }, { 7, 17, 15 },
         { 13, 31, 33 }, { 127, 129, 127 }, { 129, 127, 129 }, { 1, 300, 129 }, { 97, 513, 33 },
         { 200, 64, 2100 }, { 64, 256, 257 }, { 3, 1000, 40 }, { 4, 600, 45 }, { 2, 70, 1000 },
+        // The unpacked few-row path (2 to 16 rows, whole 16-column strips): a batched decoding step's products.
+        { 2, 64, 32 }, { 5, 300, 48 }, { 8, 128, 512 }, { 11, 257, 16 }, { 16, 512, 128 },
     };
 
     [Theory]
@@ -38,6 +40,7 @@ public sealed class MatMulTests
     [InlineData(Variant.TransposedA, 129, 127, 129)]
     [InlineData(Variant.TransposedB, 13, 31, 33)]
     [InlineData(Variant.TransposedB, 200, 257, 70)]
+    [InlineData(Variant.Plain, 9, 600, 32)]
     public void Accumulating_variants_add_the_product_to_C(Variant variant, int m, int k, int n) => Check(variant, m, k, n, accumulate: true);
 
     [Fact]
@@ -95,6 +98,50 @@ public sealed class MatMulTests
             Run(variant, a.AsSpan(row * k, k).ToArray(), b, single, 1, k, n, accumulate: false);
             Assert.Equal(Bits(full.AsSpan(row * n, n).ToArray()), Bits(single));
         }
+    }
+
+    [Theory]
+    [InlineData(128, 384)]  // a decoding step's q|k|v product
+    [InlineData(512, 128)]  // its second MLP product: two k slices
+    [InlineData(600, 32)]
+    public void Each_row_of_a_few_row_product_equals_the_row_alone_and_in_a_large_product(int k, int n)
+    {
+        // A batched decoding step multiplies a few streams' rows at once (unpacked); each stream must
+        // get the bits it gets alone (one row) and in a prompt's many-row (packed, parallel) product.
+        var random = new Random(k + n);
+        const int large = 200;
+        var a = RandomMatrix(random, large * k);
+        var b = RandomMatrix(random, k * n);
+        var full = new float[large * n];
+        MatMul.Multiply(a, b, full, large, k, n);
+        for (var m = 2; m <= 17; m++)
+        {
+            var few = new float[m * n];
+            MatMul.Multiply(a.AsSpan(0, m * k), b, few, m, k, n);
+            for (var row = 0; row < m; row++)
+            {
+                var single = new float[n];
+                MatMul.Multiply(a.AsSpan(row * k, k), b, single, 1, k, n);
+                Assert.Equal(Bits(single), Bits(few.AsSpan(row * n, n).ToArray()));
+                Assert.Equal(Bits(full.AsSpan(row * n, n).ToArray()), Bits(few.AsSpan(row * n, n).ToArray()));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(65, 128, 384)]  // a window loaded beside a batched step
+    [InlineData(64, 512, 128)]
+    [InlineData(129, 300, 70)]  // columns not in whole strips: the packed path, on one thread
+    public void A_serial_product_gives_the_bits_of_the_parallel_one(int m, int k, int n)
+    {
+        var random = new Random(m + k + n);
+        var a = RandomMatrix(random, m * k);
+        var b = RandomMatrix(random, k * n);
+        var parallel = new float[m * n];
+        var serial = new float[m * n];
+        MatMul.Multiply(a, b, parallel, m, k, n);
+        MatMul.MultiplySerial(a, b, serial, m, k, n);
+        Assert.Equal(Bits(parallel), Bits(serial));
     }
 
     [Theory]

@@ -44,6 +44,22 @@ public sealed class BatchedGeneratorTests
     }
 
     [Fact]
+    public async Task At_the_served_shape_streams_loading_beside_the_step_get_the_bytes_each_gets_alone()
+    {
+        // The served model's shape (width 128, context 128): the step's products take the few-row tiles
+        // (8 rows a lane as 4 + 4), the windows load beside the step on one core each, and the scores run
+        // over up to 128 keys. Prompts of different lengths so that windows are cut in different rounds.
+        var model = TinyGpt.Model(seed: 2, layers: 2, dim: 128, heads: 4, context: 128);
+        var requests = Enumerable.Range(0, 17).Select(i => (Prompt: TinyGpt.RandomBytes(i, 10 + 7 * i), Count: 90 + 5 * i,
+            Options: new SamplingOptions(0.9f, 40, i))).ToArray();
+        var batched = new BatchedGenerator(model, maxBatch: 16);
+        var results = await Task.WhenAll(requests.Select(r => Task.Run(() => batched.GenerateAllAsync(r.Prompt, r.Count, r.Options))));
+        var alone = new Generator(model);
+        for (int i = 0; i < requests.Length; i++)
+            Assert.Equal(alone.Generate(requests[i].Prompt, requests[i].Count, requests[i].Options), results[i]);
+    }
+
+    [Fact]
     public async Task A_stream_joining_a_running_batch_and_one_cancelled_mid_way_leave_the_others_their_bytes()
     {
         var alone = new Generator(Model);
