@@ -19,10 +19,5 @@ dpkg-deb -x "$work"/fortunes_*.deb "$work/x"
 dir="$work/x/usr/share/games/fortunes"
 find "$dir" -maxdepth 1 -type f ! -name '*.dat' ! -name '*.u8' ! -name 'ascii-art' -printf '%f\n' \
   | LC_ALL=C sort | sed "s|^|$dir/|" | xargs cat > "$out.tmp"
-mv "$out.tmp" "$out"
-actual=$(sha256sum "$out" | cut -d' ' -f1)
-if [ "$actual" != "$expected" ]; then
-  echo "make-fortunes: $out has sha256 $actual, not $expected (another package version?)" >&2
-  exit 1
-fi
-echo "make-fortunes: $out ($(wc -c < "$out") bytes) as expected"
+. "$here/checksum.sh"
+finish make-fortunes "$out" "$expected" "another package version?"

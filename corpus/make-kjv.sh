@@ -13,10 +13,5 @@ fi
 # The whole text, Genesis 1:1 to Revelation 22:21, as the bible program prints it:
 # a "Book chapter" heading per chapter, verses numbered, lines wrapped at 80 columns.
 bible -l80 gen1:1-rev22:21 > "$out.tmp"
-mv "$out.tmp" "$out"
-actual=$(sha256sum "$out" | cut -d' ' -f1)
-if [ "$actual" != "$expected" ]; then
-  echo "make-kjv: $out has sha256 $actual, not the shipped file's $expected (another package version?)" >&2
-  exit 1
-fi
-echo "make-kjv: $out ($(wc -c < "$out") bytes) matches the shipped file"
+. "$here/checksum.sh"
+finish make-kjv "$out" "$expected" "the shipped file's; another package version?"

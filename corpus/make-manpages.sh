@@ -27,10 +27,5 @@ for section in 2 7; do
     (cd "$work/x/usr/share/man" && MANWIDTH=80 MAN_KEEP_FORMATTING= LC_ALL=C.UTF-8 man -l -E UTF-8 "$page" 2>/dev/null | col -bx) >> "$out.tmp"
   done
 done
-mv "$out.tmp" "$out"
-actual=$(sha256sum "$out" | cut -d' ' -f1)
-if [ "$actual" != "$expected" ]; then
-  echo "make-manpages: $out has sha256 $actual, not $expected (another package or groff version?)" >&2
-  exit 1
-fi
-echo "make-manpages: $out ($(wc -c < "$out") bytes) as expected"
+. "$here/checksum.sh"
+finish make-manpages "$out" "$expected" "another package or groff version?"
