@@ -94,17 +94,25 @@ public sealed class GptCommandTests : IDisposable
         Assert.Equal(2, lines.Length);
         // The first line is eval's without --adapt, unchanged; the second scores the same 528 bytes.
         Assert.Equal(plain.StdoutText.TrimEnd('\n'), lines[0]);
-        var adaptive = Regex.Match(lines[1], @"^(\d\.\d{4}) bits/byte over all 528 bytes of the held-out last 10% of .*, adapting \(--adapt-lr 0\.01, a step every 8 bytes: 66 steps in \d+ s\)$");
+        // The model first learns from the 264 validation bytes (33 steps of 8), as the compressors have read them.
+        var adaptive = Regex.Match(lines[1], @"^(\d\.\d{4}) bits/byte over all 528 bytes of the held-out last 10% of .*, adapting \(--adapt-lr 0\.01, a step every 8 bytes: 66 steps, after 33 steps learning from the validation part, in \d+ s\)$");
         Assert.True(adaptive.Success, lines[1]);
         // The figure is the library's (AdaptiveEvaluationTests shows it learning and never peeking).
         var adaptiveBits = double.Parse(adaptive.Groups[1].Value, CultureInfo.InvariantCulture);
         var text = File.ReadAllBytes(_corpus);
-        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text, 4752, 1e-2f, 8).BitsPerByte, adaptiveBits, 0.00006);
+        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text, 4752, 1e-2f, 8, learnFrom: 4488).BitsPerByte, adaptiveBits, 0.00006);
+
+        // --adapt-cold starts learning at the first held-out byte.
+        var cold = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--adapt", "--adapt-lr", "1e-2", "--adapt-stride", "8", "--adapt-cold");
+        var coldLine = cold.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Matches(@"^\d\.\d{4} bits/byte over all 528 bytes of the held-out last 10% of .*, adapting \(--adapt-lr 0\.01, a step every 8 bytes: 66 steps, in \d+ s\)$", coldLine);
+        Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text, 4752, 1e-2f, 8).BitsPerByte,
+            double.Parse(coldLine[..6], CultureInfo.InvariantCulture), 0.00006);
 
         // The validation part, to choose --adapt-lr and --adapt-stride by, is scored in the light of the training part only.
         var validation = await OkAsync("gpt", "eval", "--model", model, "--corpus", _corpus, "--validation", "--adapt");
         Assert.Matches(new Regex(@"^\d\.\d{4} bits/byte over all 264 bytes of the validation part \(5% before the last 10%\) of .*\n"
-            + @"\d\.\d{4} bits/byte over all 264 bytes of the validation part .*, adapting \(--adapt-lr 0\.00003, a step every 16 bytes: 17 steps in \d+ s\)\n$"), validation.StdoutText);
+            + @"\d\.\d{4} bits/byte over all 264 bytes of the validation part .*, adapting \(--adapt-lr 0\.00003, a step every 16 bytes: 17 steps, in \d+ s\)\n$"), validation.StdoutText);
         Assert.Equal(AdaptiveEvaluation.Evaluate(GptCheckpoint.Load(model), text.AsSpan(0, 4752), 4488, 3e-5f, 16).BitsPerByte,
             double.Parse(validation.StdoutText.Split('\n')[1][..6], CultureInfo.InvariantCulture), 0.00006);
 
@@ -116,7 +124,8 @@ public sealed class GptCommandTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "--adapt", "--adapt-stride", "17" }, "pgrid: --adapt-stride 17 is longer than the model's context (16 bytes): the scored bytes must fit in one window")]
-    [InlineData(new[] { "--adapt-lr", "1e-3" }, "pgrid: --adapt-lr and --adapt-stride set up --adapt: add --adapt")]
+    [InlineData(new[] { "--adapt-lr", "1e-3" }, "pgrid: --adapt-lr, --adapt-stride and --adapt-cold set up --adapt: add --adapt")]
+    [InlineData(new[] { "--adapt", "--adapt-cold", "--validation" }, "pgrid: --adapt-cold is for the held-out part: with --whole or --validation nothing is read before the scored part")]
     [InlineData(new[] { "--adapt", "--adapt-lr", "-1" }, "pgrid: --adapt-lr must be a number ≥ 0, got '-1' (see 'pgrid gpt eval --help')")]
     [InlineData(new[] { "--whole", "--validation" }, "pgrid: --whole and --validation name different parts: give one of them")]
     public async Task Bad_eval_options_are_one_clear_error_line(string[] options, string error)

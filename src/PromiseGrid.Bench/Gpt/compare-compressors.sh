@@ -13,8 +13,9 @@
 # The model's figure is its cross-entropy over every held-out byte, the part cut into windows of
 # its context (each byte predicted from the bytes before it in its window, a window's first byte
 # from the byte just before it), as `pgrid gpt eval` prints it; "model --adapt" is the same bytes
-# scored by a model that takes a training step after each stride it has scored (EVAL_ARGS, e.g.
-# "--adapt-lr 1e-4", passes options to the eval). PPMd writes a 7z archive (it cannot write to a
+# scored by a model that takes a training step after each stride it has scored, having first read
+# and learnt from the validation part as the compressors have (EVAL_ARGS, e.g. "--adapt-lr 1e-4"
+# or "--adapt-cold", passes options to the eval). PPMd writes a 7z archive (it cannot write to a
 # pipe), whose few header bytes mostly cancel in the difference.
 #
 # Set PGRID to the pgrid command (default: pgrid on PATH, else `dotnet run` of src/PromiseGrid.Cli).

@@ -54,6 +54,10 @@ public static class GptEvalCommand
             HelpName = "n",
             CustomParser = r => GptOptionParsers.Int(r, "--adapt-stride", 1),
         };
+        var adaptCold = new Option<bool>("--adapt-cold")
+        {
+            Description = "With --adapt on the held-out part: start learning at its first byte, instead of first reading the validation part before it (learning from it without scoring it, as the compressors have read it)",
+        };
         var maxBytes = new Option<int?>("--max-bytes")
         {
             Description = "Score only the first n bytes of the part, for a quicker estimate (default: every byte)",
@@ -67,7 +71,7 @@ public static class GptEvalCommand
             + "first byte from the byte just before it (the file's first byte, with --whole, from a newline). "
             + "With --adapt, a second line gives the figure of a model that learns as it reads, as compressors do.")
         {
-            model, corpus, whole, validation, adapt, adaptRate, adaptStride, maxBytes,
+            model, corpus, whole, validation, adapt, adaptRate, adaptStride, adaptCold, maxBytes,
         };
 
         command.SetAction((parseResult, cancellationToken) => CommandRunner.RunAsync(console, async ct =>
@@ -78,8 +82,11 @@ public static class GptEvalCommand
             var adaptive = parseResult.GetValue(adapt);
             var rate = parseResult.GetValue(adaptRate);
             var stride = parseResult.GetValue(adaptStride);
-            if (!adaptive && (rate is not null || stride is not null))
-                throw new UsageException("--adapt-lr and --adapt-stride set up --adapt: add --adapt");
+            var cold = parseResult.GetValue(adaptCold);
+            if (!adaptive && (rate is not null || stride is not null || cold))
+                throw new UsageException("--adapt-lr, --adapt-stride and --adapt-cold set up --adapt: add --adapt");
+            if (cold && (all || onValidation))
+                throw new UsageException("--adapt-cold is for the held-out part: with --whole or --validation nothing is read before the scored part");
 
             var text = GptCorpus.Load(parseResult.GetValue(corpus)!);
             var gpt = GptModelFile.Load(parseResult.GetValue(model)!);
@@ -104,10 +111,14 @@ public static class GptEvalCommand
 
             var learningRate = rate ?? DefaultAdaptLearningRate;
             var clock = Stopwatch.StartNew();
-            var score = AdaptiveEvaluation.Evaluate(gpt, bytes.Span, from, (float)learningRate, strideBytes, limit, ct);
+            // On the held-out part the model first learns from the validation part, which training never
+            // read and the compressors of compare-compressors.sh have read (they read the whole first 90%).
+            int? learnFrom = all || onValidation || cold ? null : text.ValidationAt;
+            var score = AdaptiveEvaluation.Evaluate(gpt, bytes.Span, from, (float)learningRate, strideBytes, limit, learnFrom, ct);
+            var learnt = score.LearntSteps > 0 ? $", after {score.LearntSteps:N0} steps learning from the validation part" : "";
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{score.BitsPerByte:0.0000} bits/byte over {which} bytes of {what}, adapting (--adapt-lr {learningRate:0.#########}, "
-                + $"a step every {strideBytes} bytes: {score.Steps:N0} steps in {clock.Elapsed.TotalSeconds:0} s)")).ConfigureAwait(false);
+                + $"a step every {strideBytes} bytes: {score.Steps:N0} steps{learnt}, in {clock.Elapsed.TotalSeconds:0} s)")).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, cancellationToken));
         return command;

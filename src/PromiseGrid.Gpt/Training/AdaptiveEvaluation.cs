@@ -5,8 +5,9 @@ namespace PromiseGrid.Gpt.Training;
 /// <summary>What <see cref="AdaptiveEvaluation.Evaluate"/> measured.</summary>
 /// <param name="BitsPerByte">Mean cross-entropy of the scored bytes, each predicted before the model learnt from it.</param>
 /// <param name="ScoredBytes">How many bytes were scored: every one from the start on (or the first maxBytes).</param>
-/// <param name="Steps">Training steps taken on the way, one per <see cref="AdaptiveEvaluation.Evaluate"/> stride.</param>
-public readonly record struct AdaptiveScore(double BitsPerByte, long ScoredBytes, int Steps);
+/// <param name="Steps">Training steps taken while scoring, one per <see cref="AdaptiveEvaluation.Evaluate"/> stride.</param>
+/// <param name="LearntSteps">Training steps taken before, on the bytes read but not scored.</param>
+public readonly record struct AdaptiveScore(double BitsPerByte, long ScoredBytes, int Steps, int LearntSteps = 0);
 
 /// <summary>
 /// Dynamic evaluation, as the neural compressors (NNCP, cmix's LSTM) score a text: the model
@@ -34,15 +35,21 @@ public static class AdaptiveEvaluation
     /// <paramref name="learningRate"/>, one step every <paramref name="stride"/> bytes (1 to the context).
     /// As in <see cref="Trainer.Evaluate(GptModel, ReadOnlySpan{byte}, int, int, int, long)"/>, the bytes
     /// before <paramref name="from"/> are context, and the text's very first byte is predicted from a newline.
+    /// With <paramref name="learnFrom"/> given (null: nothing is read first), the model first reads the bytes
+    /// from <paramref name="learnFrom"/> to <paramref name="from"/> the same way, learning from them
+    /// without scoring them: what a compressor has read before the part it is measured on.
     /// </summary>
     public static AdaptiveScore Evaluate(GptModel model, ReadOnlySpan<byte> text, int from, float learningRate, int stride,
-        long maxBytes = long.MaxValue, CancellationToken cancellationToken = default)
+        long maxBytes = long.MaxValue, int? learnFrom = null, CancellationToken cancellationToken = default)
     {
         int context = model.Config.Context;
         if (stride < 1 || stride > context)
             throw new ArgumentOutOfRangeException(nameof(stride), stride, $"The stride must be between 1 and the model's context ({context}).");
         if (!(learningRate >= 0) || float.IsInfinity(learningRate))
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be finite and not negative.");
+        int readFrom = learnFrom ?? from;
+        if (readFrom < 0 || readFrom > from)
+            throw new ArgumentOutOfRangeException(nameof(learnFrom), learnFrom, $"Reading must start between the text's first byte and the first scored one ({from}).");
         long scored = Trainer.ScoredBytes(text.Length, from, maxBytes);
         if (scored < 1)
             throw new ArgumentException($"Nothing to score: the text has {text.Length} bytes and scoring starts at byte {from}.");
@@ -53,32 +60,51 @@ public static class AdaptiveEvaluation
             LearningRate = LearningRate.Constant(learningRate),
             WeightDecay = 0f,
         });
-        int end = (int)(from + scored);
         var inputs = new byte[context];
         var targets = new byte[context];
+
+        // Learnt from, not scored: the same strides, ending at the first scored byte.
+        for (int start = readFrom; start < from; start += stride)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            StepOnWindowEndingAt(trainer, text, inputs, targets, Math.Min(start + stride, from));
+        }
+        int learnt = trainer.Step;
+
+        int end = (int)(from + scored);
         double nats = 0;
         for (int start = from; start < end; start += stride)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int last = Math.Min(start + stride, end), count = last - start;
-            // The window's targets end at the last scored byte; its inputs are the bytes one before.
-            int time = Math.Min(context, last), first = last - time;
-            var input = inputs.AsSpan(0, time);
-            if (first == 0)
-            {
-                input[0] = (byte)'\n';
-                text[..(time - 1)].CopyTo(input[1..]);
-            }
-            else
-            {
-                text.Slice(first - 1, time).CopyTo(input);
-            }
-            text.Slice(first, time).CopyTo(targets);
-
-            trainer.StepOn(input, targets.AsSpan(0, time), 1, time);
+            int time = StepOnWindowEndingAt(trainer, text, inputs, targets, last);
             var logs = model.TargetLogProbabilities;
             for (int i = time - count; i < time; i++) nats -= logs[i];
         }
-        return new AdaptiveScore(nats / scored / Math.Log(2), scored, trainer.Step);
+        return new AdaptiveScore(nats / scored / Math.Log(2), scored, trainer.Step - learnt, learnt);
+    }
+
+    /// <summary>
+    /// One training step on the context-long window whose targets end at byte <paramref name="last"/>
+    /// (exclusive); its inputs are the bytes one before, the text's first byte predicted from a newline.
+    /// The step's own forward pass, before the update, leaves the window's scores in
+    /// <see cref="GptModel.TargetLogProbabilities"/>. Returns the window's length.
+    /// </summary>
+    private static int StepOnWindowEndingAt(Trainer trainer, ReadOnlySpan<byte> text, byte[] inputs, byte[] targets, int last)
+    {
+        int time = Math.Min(inputs.Length, last), first = last - time;
+        var input = inputs.AsSpan(0, time);
+        if (first == 0)
+        {
+            input[0] = (byte)'\n';
+            text[..(time - 1)].CopyTo(input[1..]);
+        }
+        else
+        {
+            text.Slice(first - 1, time).CopyTo(input);
+        }
+        text.Slice(first, time).CopyTo(targets);
+        trainer.StepOn(input, targets.AsSpan(0, time), 1, time);
+        return time;
     }
 }

@@ -48,6 +48,26 @@ public class AdaptiveEvaluationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Reading_before_the_scored_part_learns_from_it_without_scoring_it()
+    {
+        const int from = 1000, stride = 8;
+        AdaptiveScore Adapt(int? learnFrom) => AdaptiveEvaluation.Evaluate(
+            TinyGpt.Model(seed: 1, layers: 1, dim: 16, heads: 2, context: 16), Repetitive, from, 1e-2f, stride, learnFrom: learnFrom);
+        var cold = Adapt(null);
+        var warm = Adapt(200);
+        output.WriteLine($"cold {cold.BitsPerByte:F4}, after reading 800 bytes {warm.BitsPerByte:F4} bits/byte over {warm.ScoredBytes} bytes");
+        // Reading nothing before is the cold figure exactly; reading scores no more bytes, takes its own steps.
+        Assert.Equal(cold, Adapt(from));
+        Assert.Equal(0, cold.LearntSteps);
+        Assert.Equal(cold.ScoredBytes, warm.ScoredBytes);
+        Assert.Equal(cold.Steps, warm.Steps);
+        Assert.Equal(800 / stride, warm.LearntSteps);
+        Assert.True(warm.BitsPerByte < cold.BitsPerByte - 0.5, $"reading first gave {warm.BitsPerByte:F4}, cold {cold.BitsPerByte:F4}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => Adapt(from + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Adapt(-1));
+    }
+
+    [Fact]
     public void The_first_stride_is_scored_with_the_weights_as_given_whatever_the_rate()
     {
         // Scoring the first 8 bytes (from the text's start, window 8) must not depend on the step
@@ -66,12 +86,13 @@ public class AdaptiveEvaluationTests(ITestOutputHelper output)
         // 256 values byte i could take, the probabilities its scores imply sum to 1. Had the model
         // taken its step on byte i before scoring it, each value would be scored by weights that
         // had just learnt it, and the sum would exceed 1. The bytes before i are scored the same
-        // way in every run (same strides, same steps), so their bits, S, come off every total.
+        // way in every run (same strides, same steps), so their bits, S, come off every total. The model
+        // first reads bytes 37 to 100 unscored, so that reading is held to the same rule.
         const int from = 100, stride = 4, i = from + 4 * stride * 10;
         const float rate = 3e-2f;
         double Bits(byte[] text, int count)
         {
-            var score = AdaptiveEvaluation.Evaluate(TinyGpt.Model(seed: 5, layers: 1, dim: 16, heads: 2, context: 16), text, from, rate, stride, count);
+            var score = AdaptiveEvaluation.Evaluate(TinyGpt.Model(seed: 5, layers: 1, dim: 16, heads: 2, context: 16), text, from, rate, stride, count, learnFrom: 37);
             return score.BitsPerByte * score.ScoredBytes;
         }
         var text = Repetitive.ToArray();
