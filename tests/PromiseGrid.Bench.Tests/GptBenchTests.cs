@@ -17,7 +17,7 @@ public sealed class GptBenchTests
         var options = new GptBenchOptions(Seconds: 0.2, WarmupSeconds: 0, Layers: 1, Dim: 32, Heads: 2, Context: 16, Batch: 2, Streams: 5);
         var report = GptBench.Run(options);
 
-        Assert.Equal(["training", "forward", "generation", "serving-1", "serving-5-unbatched", "serving-5"], report.Figures.Select(f => f.Name));
+        Assert.Equal(["training", "training-muon", "forward", "generation", "serving-1", "serving-5-unbatched", "serving-5"], report.Figures.Select(f => f.Name));
         Assert.All(report.Figures, f =>
         {
             Assert.True(f.Operations > 0, $"{f.Name}: no operation completed");
@@ -26,6 +26,7 @@ public sealed class GptBenchTests
         });
         // Training and forward handle whole batches; generation whole chunks of bytes.
         Assert.Equal(report["training"].Operations * 2 * 16, report["training"].Bytes);
+        Assert.Equal(report["training-muon"].Operations * 2 * 16, report["training-muon"].Bytes);
         Assert.Equal(report["forward"].Operations * 2 * 16, report["forward"].Bytes);
         Assert.Equal(report["generation"].Operations * GptBench.GenerationChunk, report["generation"].Bytes);
         // Serving: every stream of every round got its whole chunk (no stop byte), batched or not.
@@ -45,7 +46,7 @@ public sealed class GptBenchTests
         var json = JsonDocument.Parse(report.ToJson()).RootElement;
         Assert.Equal("gpt", json.GetProperty("mode").GetString());
         Assert.Equal(report.Parameters, json.GetProperty("model").GetProperty("parameters").GetInt64());
-        Assert.Equal(6, json.GetProperty("figures").GetArrayLength());
+        Assert.Equal(7, json.GetProperty("figures").GetArrayLength());
         Assert.Matches(@"\| serving-5 \| [0-9,]+ \| [0-9,]+ \| +\| +\| [0-9,.]+ \| [0-9,]+ \| 5 concurrent streams sharing each step", table);
         Assert.True(json.GetProperty("figures")[1].GetProperty("bytesPerSecond").GetDouble() > 0);
     }

@@ -32,6 +32,10 @@ public static class GptBench
         var trainer = new Trainer(model, new TrainerOptions { BatchSize = options.Batch, Seed = 1 });
         var training = Measure(options, "training", "Trainer.TrainStep (forward, backward, clip, AdamW)",
             () => { trainer.TrainStep(corpus); return trainer.BytesPerStep; });
+        // pgrid gpt train's default optimizer: the same step plus Muon's orthogonalization of the blocks' matrices.
+        var muonTrainer = new Trainer(new GptModel(config, seed: 1) { Threads = model.Threads }, new TrainerOptions { BatchSize = options.Batch, Seed = 1, Muon = true });
+        var trainingMuon = Measure(options, "training-muon", "the same with Muon for the blocks' matrices (pgrid gpt train's default)",
+            () => { muonTrainer.TrainStep(corpus); return muonTrainer.BytesPerStep; });
 
         int bytesPerPass = options.Batch * config.Context;
         var inputs = corpus.AsSpan(0, bytesPerPass).ToArray();
@@ -47,7 +51,7 @@ public static class GptBench
 
         var serving = Serving(options, model, prompt);
 
-        GptBenchFigure?[] figures = [training, forward, generation, .. serving];
+        GptBenchFigure?[] figures = [training, trainingMuon, forward, generation, .. serving];
         return new GptBenchReport(options, config, config.ParameterCount, model.Threads, figures.OfType<GptBenchFigure>().ToArray(),
             LoadReport.DescribeMachine());
     }

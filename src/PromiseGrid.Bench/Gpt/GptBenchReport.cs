@@ -21,7 +21,7 @@ public sealed record GptBenchReport(GptBenchOptions Options, GptConfig Config, l
     /// <summary>FLOP per byte of the figure named <paramref name="name"/>, for training and forward only.</summary>
     public double? FlopsPerByte(string name) => name switch
     {
-        "training" => GptFlops.Training(Config),
+        "training" or "training-muon" => GptFlops.Training(Config),
         "forward" => GptFlops.Forward(Config),
         _ => null,
     };

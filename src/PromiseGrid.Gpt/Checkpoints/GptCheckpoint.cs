@@ -15,7 +15,7 @@ namespace PromiseGrid.Gpt.Checkpoints;
 /// A checkpoint saved from a <see cref="Trainer"/> also holds what resuming needs, in the same file
 /// so that weights and optimizer state can never come from different saves: the AdamW moments as
 /// tensors <c>optimizer.m.&lt;name&gt;</c> and <c>optimizer.v.&lt;name&gt;</c> (same shapes as the
-/// parameter), and in the metadata the step counts and the trainer's options under
+/// parameter; a matrix trained with <see cref="Muon"/> keeps its momentum in the first), and in the metadata the step counts and the trainer's options under
 /// <c>train.*</c> keys. The trainer picks its training windows from (seed, step) alone, so the
 /// step is the whole of the data position. <see cref="Load"/> ignores all of that and reads the
 /// model from either kind of file.
@@ -51,11 +51,13 @@ public static class GptCheckpoint
     private const string LrTotalKey = "train.lr_total_steps";
     private const string WeightDecayKey = "train.weight_decay";
     private const string ClipNormKey = "train.clip_norm";
+    /// <summary>"muon" when the blocks' matrices were trained with Muon (their momentum in optimizer.m.*); absent or "adamw": AdamW throughout.</summary>
+    private const string OptimizerKey = "train.optimizer";
 
     private static readonly string[] ReservedKeys =
     [
         FormatKey, VersionKey, "layers", "dim", "heads", "context", "vocab",
-        TrainStepKey, OptimizerStepsKey, BatchKey, WindowKey, SeedKey, LrMaxKey, LrMinKey, LrWarmupKey, LrTotalKey, WeightDecayKey, ClipNormKey,
+        TrainStepKey, OptimizerStepsKey, BatchKey, WindowKey, SeedKey, LrMaxKey, LrMinKey, LrWarmupKey, LrTotalKey, WeightDecayKey, ClipNormKey, OptimizerKey,
     ];
 
     /// <summary>
@@ -95,6 +97,7 @@ public static class GptCheckpoint
         metadata[LrTotalKey] = Format(trainer.Schedule.TotalSteps);
         metadata[WeightDecayKey] = Format(options.WeightDecay);
         metadata[ClipNormKey] = Format(options.ClipNorm);
+        metadata[OptimizerKey] = options.Muon ? "muon" : "adamw";
 
         var layout = model.Layout.Tensors;
         var tensors = model.Tensors().Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)t.Data))
@@ -142,6 +145,7 @@ public static class GptCheckpoint
                 ParseInt(file, path, LrWarmupKey), ParseInt(file, path, LrTotalKey)),
             WeightDecay = ParseFloat(file, path, WeightDecayKey),
             ClipNorm = ParseFloat(file, path, ClipNormKey),
+            Muon = file.Metadata.TryGetValue(OptimizerKey, out var optimizer) && optimizer == "muon",
         };
     }
 

@@ -6,15 +6,19 @@ namespace PromiseGrid.Gpt.Training;
 /// <summary>
 /// Adam with decoupled weight decay (Loshchilov &amp; Hutter), β1 0.9, β2 0.95, ε 1e-8 by default.
 /// Weight decay applies only to two-dimensional tensors (matrices and embeddings), not to
-/// biases or LayerNorm gains, as in GPT-2 training recipes.
+/// biases or LayerNorm gains, as in GPT-2 training recipes. Tensors that <c>skip</c> names are
+/// left to another optimizer (<see cref="Muon"/>), as are their moment slots.
 /// </summary>
 public sealed class AdamW
 {
     private readonly GptModel _model;
+    private readonly Func<ParameterTensor, bool>? _skip;
 
-    public AdamW(GptModel model, float weightDecay = 0.1f, float beta1 = 0.9f, float beta2 = 0.95f, float epsilon = 1e-8f)
+    public AdamW(GptModel model, float weightDecay = 0.1f, float beta1 = 0.9f, float beta2 = 0.95f, float epsilon = 1e-8f,
+        Func<ParameterTensor, bool>? skip = null)
     {
         _model = model;
+        _skip = skip;
         WeightDecay = weightDecay;
         Beta1 = beta1;
         Beta2 = beta2;
@@ -53,6 +57,7 @@ public sealed class AdamW
         var g = _model.Gradients;
         foreach (var tensor in _model.Layout.Tensors)
         {
+            if (_skip is not null && _skip(tensor)) continue;
             float decay = tensor.IsMatrix ? WeightDecay : 0f;
             Update(p.AsSpan(tensor.Offset, tensor.Length), g.AsSpan(tensor.Offset, tensor.Length),
                 FirstMoment.AsSpan(tensor.Offset, tensor.Length), SecondMoment.AsSpan(tensor.Offset, tensor.Length),

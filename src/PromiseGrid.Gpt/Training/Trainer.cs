@@ -26,7 +26,8 @@ public sealed class Trainer
         if (Window < 1 || Window > model.Config.Context)
             throw new ArgumentException($"Window length must be between 1 and the context ({model.Config.Context}).");
         if (options.BatchSize < 1) throw new ArgumentException($"Batch size must be at least 1 (got {options.BatchSize}).");
-        Optimizer = new AdamW(model, options.WeightDecay);
+        Optimizer = new AdamW(model, options.WeightDecay, skip: options.Muon ? Training.Muon.Handles : null);
+        if (options.Muon) Muon = new Muon(model, Optimizer.FirstMoment, weightDecay: options.WeightDecay);
         Schedule = options.LearningRate;
         _inputs = new byte[options.BatchSize * Window];
         _targets = new byte[options.BatchSize * Window];
@@ -37,6 +38,9 @@ public sealed class Trainer
 
     public TrainerOptions Options { get; }
     public AdamW Optimizer { get; }
+
+    /// <summary>The blocks' matrices' optimizer when <see cref="TrainerOptions.Muon"/> is set.</summary>
+    public Muon? Muon { get; }
 
     /// <summary>
     /// The learning-rate schedule the next steps follow: <see cref="TrainerOptions.LearningRate"/> at
@@ -85,7 +89,9 @@ public sealed class Trainer
         float loss = _model.Forward(inputs, targets, batch, time);
         _model.Backward();
         LastGradientNorm = GradientClipping.ClipByGlobalNorm(_model.Gradients, Options.ClipNorm);
-        Optimizer.Step(Schedule.At(Step));
+        float rate = Schedule.At(Step);
+        Optimizer.Step(rate);
+        Muon?.Step(rate);
         Step++;
         return loss;
     }

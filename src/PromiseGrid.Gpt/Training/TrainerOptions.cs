@@ -19,6 +19,12 @@ public sealed record TrainerOptions
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// <see cref="Training.Muon"/> for the blocks' matrices, AdamW for the rest; false (the default
+    /// here): AdamW for everything. <c>pgrid gpt train</c> uses Muon unless told <c>--optimizer adamw</c>.
+    /// </summary>
+    public bool Muon { get; init; }
+
     /// <summary>Window length in bytes; 0 means the model's context.</summary>
     public int WindowLength { get; init; }
 }

@@ -136,10 +136,12 @@ public sealed class GptCheckpointTests : IDisposable
         Assert.StartsWith($"Checkpoint {path}: The checkpoint has no tensor \"h.1.mlp.c_fc.bias\"", ex.Message);
     }
 
-    [Fact]
-    public void Resuming_from_a_checkpoint_ends_bit_for_bit_where_training_straight_through_ends()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Resuming_from_a_checkpoint_ends_bit_for_bit_where_training_straight_through_ends(bool muon)
     {
-        var options = new TrainerOptions { BatchSize = 4, Seed = 9, LearningRate = new LearningRate(3e-3f, 3e-4f, 3, 12) };
+        var options = new TrainerOptions { BatchSize = 4, Seed = 9, LearningRate = new LearningRate(3e-3f, 3e-4f, 3, 12), Muon = muon };
         Trainer NewTrainer()
         {
             var model = TinyGpt.Model(seed: 4, layers: 2, dim: 16, heads: 4, context: 8);
@@ -168,7 +170,9 @@ public sealed class GptCheckpointTests : IDisposable
 
         Assert.Equal(Bits(straightLosses), Bits([.. losses]));
         Assert.Equal(Bits(straight.Model.Parameters), Bits(resumed.Model.Parameters));
+        Assert.Equal(Bits(straight.Optimizer.FirstMoment), Bits(resumed.Optimizer.FirstMoment));
         Assert.Equal(Bits(straight.Optimizer.SecondMoment), Bits(resumed.Optimizer.SecondMoment));
+        Assert.Equal(muon, resumed.Muon is not null);
     }
 
     [Fact]
