@@ -191,6 +191,28 @@ public sealed class GptCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Muon_is_the_default_optimizer_AdamW_is_one_option_away_and_a_resumed_run_keeps_its_own()
+    {
+        var muon = PathOf("muon.safetensors");
+        var run = await TrainAsync(muon, "--steps", "3", "--eval-every", "3");
+        Assert.Contains("bytes, Muon, peak lr", run.StdoutText);
+        Assert.Equal("muon", GptCheckpoint.ReadMetadata(muon)["train.optimizer"]);
+
+        var adamw = PathOf("adamw.safetensors");
+        run = await TrainAsync(adamw, "--steps", "3", "--eval-every", "3", "--optimizer", "adamw");
+        Assert.Contains("bytes, AdamW, peak lr", run.StdoutText);
+        Assert.Equal("adamw", GptCheckpoint.ReadMetadata(adamw)["train.optimizer"]);
+        Assert.NotEqual(File.ReadAllBytes(muon), File.ReadAllBytes(adamw));
+
+        var refused = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", adamw, "--resume", "--optimizer", "muon", "--steps", "5"]);
+        Assert.Equal((2, "pgrid: --optimizer muon differs from the checkpoint's adamw: a resumed run keeps the settings it was started with"),
+            (refused.ExitCode, refused.SingleErrorLine()));
+        var unknown = await Cli.RunAsync(["gpt", "train", "--corpus", _corpus, "--out", adamw, "--optimizer", "sgd"]);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("sgd", unknown.Stderr);
+    }
+
+    [Fact]
     public async Task Missing_files_are_one_clear_error_line()
     {
         var absent = PathOf("absent.txt");
