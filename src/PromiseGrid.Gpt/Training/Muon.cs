@@ -71,28 +71,23 @@ public sealed class Muon
             // Orthogonalize the wide way round: m ≤ k.
             bool transpose = rows > cols;
             int m = transpose ? cols : rows, k = transpose ? rows : cols;
-            if (transpose)
-            {
-                var t = _t.AsSpan(0, n);
-                for (int r = 0; r < rows; r++)
-                    for (int c = 0; c < cols; c++)
-                        t[c * rows + r] = x[r * cols + c];
-                t.CopyTo(x);
-            }
+            if (transpose) Transpose(x, _t.AsSpan(0, n), rows, cols);
             Orthogonalize(x, m, k);
-            if (transpose)
-            {
-                var t = _t.AsSpan(0, n);
-                for (int r = 0; r < m; r++)
-                    for (int c = 0; c < k; c++)
-                        t[c * m + r] = x[r * k + c];
-                t.CopyTo(x);
-            }
+            if (transpose) Transpose(x, _t.AsSpan(0, n), m, k);
             float scale = 0.2f * MathF.Sqrt(Math.Max(rows, cols));
             var w = p.AsSpan(tensor.Offset, n);
             for (int i = 0; i < n; i++)
                 w[i] -= learningRate * (scale * x[i] + WeightDecay * w[i]);
         }
+    }
+
+    /// <summary>X[rows,cols] ← Xᵀ[cols,rows], in place through <paramref name="scratch"/>.</summary>
+    private static void Transpose(Span<float> x, Span<float> scratch, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                scratch[c * rows + r] = x[r * cols + c];
+        scratch.CopyTo(x);
     }
 
     /// <summary>
