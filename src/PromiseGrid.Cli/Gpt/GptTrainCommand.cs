@@ -114,7 +114,7 @@ public static class GptTrainCommand
             + "At each evaluation a checkpoint "
             + "(weights, optimizer state, step) is also saved to --out; so it is at the end and on Ctrl+C. "
             + $"Defaults: {DefaultLayers} layers, dim {DefaultDim}, {DefaultHeads} heads, context {DefaultContext} "
-            + $"({new GptConfig(DefaultLayers, DefaultDim, DefaultHeads, DefaultContext).ParameterCount:N0} parameters), {DefaultMinutes} minutes. "
+            + $"({new GptConfig(DefaultLayers, DefaultDim, DefaultHeads, DefaultContext).ParameterCount:N0} parameters), optimizer {DefaultOptimizer}, {DefaultMinutes} minutes. "
             + "The same --steps, seed and thread count give the same model bit for bit, resumed or not; a --minutes run depends on the machine's speed.");
         foreach (var option in o.All) command.Options.Add(option);
         command.SetAction((parseResult, cancellationToken) =>
